@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import { Backup, type SourceIdentity } from "../domain/backup.ts";
+import { BACKUP_STATUSES, BACKUP_TRANSITIONS, type BackupStatus } from "../domain/enums.ts";
+import { BackupInvalidState, BackupNotFound } from "../domain/errors.ts";
+import { Manifest } from "../domain/manifest.ts";
+import type { Queryable } from "./catalog.ts";
+
+interface BackupRow {
+  id: string;
+  source_host: string;
+  source_port: number;
+  source_database: string;
+  source_user: string;
+  status: string;
+  created_at: Date;
+  finished_at: Date | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  storage_key: string | null;
+  pg_dump_version: string | null;
+  server_version: string | null;
+  manifest: unknown;
+  expected_table_count: number | null;
+  error: string | null;
+  verify_level: string | null;
+  verified_at: Date | null;
+}
+
+function toBackup(row: BackupRow): Backup {
+  return Backup.parse({
+    id: row.id,
+    source: { host: row.source_host, port: row.source_port, database: row.source_database, user: row.source_user },
+    status: row.status,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    sizeBytes: row.size_bytes,
+    sha256: row.sha256,
+    storageKey: row.storage_key,
+    pgDumpVersion: row.pg_dump_version,
+    serverVersion: row.server_version,
+    manifest: row.manifest === null ? null : Manifest.parse(row.manifest),
+    expectedTableCount: row.expected_table_count,
+    error: row.error,
+    verifyLevel: row.verify_level,
+    verifiedAt: row.verified_at,
+  });
+}
+
+/** Statuses from which `to` may be reached, per the domain's transition table. */
+function statusesLeadingTo(to: BackupStatus): BackupStatus[] {
+  return BACKUP_STATUSES.filter((from) => (BACKUP_TRANSITIONS[from] as readonly BackupStatus[]).includes(to));
+}
+
+export async function insertBackup(
+  db: Queryable,
+  input: { source: SourceIdentity; pgDumpVersion: string; serverVersion: string },
+): Promise<Backup> {
+  const { rows } = await db.query<BackupRow>(
+    `INSERT INTO backups (id, source_host, source_port, source_database, source_user, status, pg_dump_version, server_version)
+     VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7) RETURNING *`,
+    [randomUUID(), input.source.host, input.source.port, input.source.database, input.source.user, input.pgDumpVersion, input.serverVersion],
+  );
+  return toBackup(rows[0]!);
+}
+
+export async function getBackup(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<Backup> {
+  const { rows } = await db.query<BackupRow>(`SELECT * FROM backups WHERE id = $1${options.forUpdate ? " FOR UPDATE" : ""}`, [id]);
+  if (!rows[0]) throw new BackupNotFound(id);
+  return toBackup(rows[0]);
+}
+
+export async function listBackups(db: Queryable, options: { limit?: number; status?: BackupStatus } = {}): Promise<Backup[]> {
+  const { rows } = await db.query<BackupRow>(
+    `SELECT * FROM backups WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [options.status ?? null, options.limit ?? 100],
+  );
+  return rows.map(toBackup);
+}
+
+/** Moves a backup to `to` with the given column values, only from a status allowed to reach it. `to` is never in_progress. */
+async function transition(db: Queryable, id: string, to: BackupStatus, set: Record<string, unknown>): Promise<Backup> {
+  const columns = Object.keys(set);
+  const assignments = columns.map((column, i) => `${column} = $${i + 4}`);
+  const { rows } = await db.query<BackupRow>(
+    `UPDATE backups SET status = $2, finished_at = coalesce(finished_at, now())${assignments.length ? ", " + assignments.join(", ") : ""}
+     WHERE id = $1 AND status = ANY($3::text[]) RETURNING *`,
+    [id, to, statusesLeadingTo(to), ...columns.map((c) => set[c])],
+  );
+  if (rows[0]) return toBackup(rows[0]);
+  const current = await getBackup(db, id);
+  throw new BackupInvalidState(`backup ${id} is ${current.status} and cannot become ${to}`);
+}
+
+export function completeBackup(
+  db: Queryable,
+  id: string,
+  artifact: { sizeBytes: number; sha256: string; storageKey: string; manifest: Manifest },
+): Promise<Backup> {
+  return transition(db, id, "completed", {
+    size_bytes: artifact.sizeBytes,
+    sha256: artifact.sha256,
+    storage_key: artifact.storageKey,
+    manifest: JSON.stringify(artifact.manifest),
+    expected_table_count: artifact.manifest.tables.length,
+    error: null,
+  });
+}
+
+export function failBackup(db: Queryable, id: string, reason: string, fields: Record<string, unknown> = {}): Promise<Backup> {
+  return transition(db, id, "failed", { error: reason, ...fields });
+}
+
+export function markVerified(db: Queryable, id: string, fields: { verify_level: string; verified_at: Date }): Promise<Backup> {
+  return transition(db, id, "verified", fields);
+}

@@ -1,0 +1,69 @@
+import { hostname, userInfo } from "node:os";
+import { configFromEnv, type PgproofConfig } from "../app/config.ts";
+import { openRuntime, type Runtime } from "../app/runtime.ts";
+import { toPgproofError } from "../domain/errors.ts";
+import { createLogger, type Logger } from "../support/logger.ts";
+import { redactError } from "../support/redact.ts";
+import { exitCodeFor } from "./exit-codes.ts";
+import { errorJson, printJson } from "./output.ts";
+
+export interface GlobalOptions {
+  home?: string;
+  storage?: string;
+  catalogUrl?: string;
+  scratchUrl?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export interface CommandEnv {
+  runtime: Runtime;
+  config: PgproofConfig;
+  logger: Logger;
+  signal: AbortSignal;
+  json: boolean;
+  /** Who started the work, recorded on verification runs. */
+  actor: string;
+}
+
+export function configFromOptions(options: GlobalOptions): PgproofConfig {
+  return configFromEnv(process.env, {
+    home: options.home,
+    storageDir: options.storage,
+    catalogUrl: options.catalogUrl,
+    scratchUrl: options.scratchUrl,
+    logLevel: options.verbose ? "info" : undefined,
+  });
+}
+
+/**
+ * Runs one CLI command: opens pgproof, turns SIGINT/SIGTERM into cancellation, maps errors to
+ * exit codes, and releases everything before the process exits.
+ */
+export async function runCommand(options: GlobalOptions, command: (env: CommandEnv) => Promise<number>): Promise<never> {
+  const config = configFromOptions(options);
+  const logger = createLogger(config.logLevel);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let code: number;
+  try {
+    await using runtime = await openRuntime(config, logger);
+    code = await command({ runtime, config, logger, signal: controller.signal, json: Boolean(options.json), actor: `cli:${userInfo().username}@${hostname()}` });
+  } catch (thrown) {
+    const error = toPgproofError(thrown);
+    logger.debug({ err: redactError(thrown, []) }, "command failed");
+    if (options.json) printJson(errorJson(error));
+    else process.stderr.write(`pgproof: ${error.message}\n`);
+    code = exitCodeFor(error);
+  }
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  process.exit(code);
+}

@@ -1,0 +1,31 @@
+/** Every enumerated value of pgproof, declared once. SQL CHECKs, zod schemas and CLI choices derive from these. */
+
+export const BACKUP_STATUSES = ["in_progress", "completed", "failed", "verified"] as const;
+export type BackupStatus = (typeof BACKUP_STATUSES)[number];
+
+/** Deepest first: a pass at an earlier level proves more than one at a later level. */
+export const VERIFY_LEVELS = ["full-restore", "header-only"] as const;
+export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
+
+export const VERIFICATION_STATUSES = ["running", "passed", "failed", "error"] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+/** Allowed moves of a backup's status; the catalog's transition trigger enforces the same table. */
+export const BACKUP_TRANSITIONS = {
+  in_progress: ["completed", "failed"],
+  completed: ["verified", "failed"],
+  verified: ["verified", "failed"],
+  failed: [],
+} as const satisfies Record<BackupStatus, readonly BackupStatus[]>;
+
+export const VERIFIABLE_STATUSES = ["completed", "verified"] as const satisfies readonly BackupStatus[];
+
+export function canTransition(from: BackupStatus, to: BackupStatus): boolean {
+  return (BACKUP_TRANSITIONS[from] as readonly BackupStatus[]).includes(to);
+}
+
+/** The deeper of two levels; used so a later shallow pass never hides an earlier deep one. */
+export function deeperLevel(a: VerifyLevel | null, b: VerifyLevel): VerifyLevel {
+  if (a === null) return b;
+  return VERIFY_LEVELS.indexOf(a) <= VERIFY_LEVELS.indexOf(b) ? a : b;
+}

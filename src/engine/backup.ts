@@ -1,0 +1,137 @@
+import { pipeline } from "node:stream";
+import pg from "pg";
+import type { Backup } from "../domain/backup.ts";
+import { Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError } from "../domain/errors.ts";
+import { qualifiedName, type Manifest } from "../domain/manifest.ts";
+import { completeBackup, failBackup, insertBackup } from "../catalog/backups.ts";
+import { clientFor, majorOf, type ClientTool } from "../postgres/client-tools.ts";
+import { describeTarget, identityOf, libpqEnv, pgClientConfig, type ConnectionTarget } from "../postgres/connection.ts";
+import { PIN_SESSION_SQL } from "../postgres/session-settings.ts";
+import { redact, redactError } from "../support/redact.ts";
+import { startProcess } from "../support/run-process.ts";
+import { Digest, Tee, endGuard } from "./artifact-streams.ts";
+import type { EngineContext } from "./context.ts";
+import { startTocReader, tablesWithoutData } from "./dump-toc.ts";
+import { captureInventory, fingerprintTables, listBaseTables, serverFacts } from "./manifest-capture.ts";
+
+export interface BackupRequest {
+  source: ConnectionTarget;
+  signal?: AbortSignal;
+  onProgress?: (bytesWritten: number) => void;
+}
+
+export function artifactKey(backupId: string): string {
+  return `${backupId}.dump`;
+}
+
+async function connectSource(source: ConnectionTarget): Promise<pg.Client> {
+  const client = new pg.Client(pgClientConfig(source));
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new SourceUnreachable(`source ${describeTarget(source)} is unreachable: ${redact(toError(error).message, source.password ? [source.password] : [])}`, { cause: error });
+  }
+}
+
+/**
+ * Dumps the source with pg_dump -Fc into storage while taking the manifest in the same snapshot.
+ * Resolves with the `completed` backup; on any failure the backup is `failed` and no artifact remains.
+ */
+export async function runBackup(ctx: EngineContext, request: BackupRequest): Promise<Backup> {
+  const { source } = request;
+  const secrets = source.password ? [source.password] : [];
+  const client = await connectSource(source);
+  try {
+    const facts = await serverFacts(client);
+    const major = majorOf(facts.versionNum);
+    const pgDump = await clientFor("pg_dump", major, ctx.binDirs);
+    const pgRestore = await clientFor("pg_restore", pgDump.major, ctx.binDirs);
+    const backup = await insertBackup(ctx.catalog.pool, { source: identityOf(source), pgDumpVersion: pgDump.version, serverVersion: facts.version });
+    const key = artifactKey(backup.id);
+    let stored = false;
+    try {
+      const result = await dumpInSnapshot(ctx, client, { ...request, pgDump, pgRestore, key, facts, onStored: () => (stored = true) });
+      return await completeBackup(ctx.catalog.pool, backup.id, { ...result, storageKey: key });
+    } catch (thrown) {
+      const error = request.signal?.aborted ? new Cancelled("backup cancelled") : toPgproofError(thrown);
+      ctx.logger.error({ backupId: backup.id, err: redactError(thrown, secrets) }, "backup failed");
+      if (stored) await ctx.storage.delete(key).catch((e: unknown) => ctx.logger.error({ err: e, key }, "could not remove artifact of failed backup"));
+      await failBackup(ctx.catalog.pool, backup.id, redact(error.message, secrets));
+      throw error;
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+interface DumpPlan extends BackupRequest {
+  pgDump: ClientTool;
+  pgRestore: ClientTool;
+  key: string;
+  facts: { version: string; encoding: string };
+  onStored: () => void;
+}
+
+async function dumpInSnapshot(
+  ctx: EngineContext,
+  client: pg.Client,
+  plan: DumpPlan,
+): Promise<{ sizeBytes: number; sha256: string; manifest: Manifest }> {
+  await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  await client.query(PIN_SESSION_SQL);
+  const snapshot = (await client.query<{ id: string }>("SELECT pg_export_snapshot() AS id")).rows[0]!.id;
+  const tables = await listBaseTables(client);
+  if (tables.length === 0) throw new SourceRejected(`source ${describeTarget(plan.source)} has no base tables to back up`);
+
+  const controller = new AbortController();
+  const signal = plan.signal ? AbortSignal.any([controller.signal, plan.signal]) : controller.signal;
+  const dump = startProcess(plan.pgDump.path, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--dbname", plan.source.database], {
+    env: libpqEnv(plan.source),
+    signal,
+  });
+  const toc = startTocReader(plan.pgRestore, signal);
+  const digest = new Digest(plan.onProgress);
+  const dumpSucceeded = endGuard(async () => {
+    const exit = await dump.done;
+    if (exit.aborted) throw new Cancelled("pg_dump was stopped");
+    if (exit.code !== 0) throw new DumpFailed(`pg_dump failed (${exit.code ?? exit.signal}): ${lastLines(exit.stderr)}`);
+  });
+  const body = pipeline(dump.stdout, dumpSucceeded, digest, new Tee(toc.input), () => {});
+
+  const abortOnFailure = <T>(promise: Promise<T>) =>
+    promise.catch((error: unknown) => {
+      controller.abort();
+      throw error;
+    });
+  const captureManifest = async () => {
+    const counted = await fingerprintTables(client, tables, signal);
+    return { counted, inventory: await captureInventory(client) };
+  };
+  const [, { counted: tablesWithCounts, inventory }] = await Promise.all([
+    abortOnFailure(ctx.storage.put(plan.key, body, { signal }).then(plan.onStored)),
+    abortOnFailure(captureManifest()),
+  ]).catch(async (error: unknown) => {
+    controller.abort();
+    await dump.done.catch(() => {});
+    throw error;
+  });
+  await client.query("COMMIT");
+
+  const listing = await toc.result;
+  if (!listing.ok) throw new DumpFailed(`the new archive is unreadable: ${listing.reason}`);
+  const missing = tablesWithoutData(tablesWithCounts, listing.entries);
+  if (missing.length) throw new SourceRejected(`the dump has no table data for ${missing.map(qualifiedName).join(", ")}`);
+
+  return {
+    sizeBytes: digest.bytes,
+    sha256: digest.sha256(),
+    manifest: { serverVersion: plan.facts.version, encoding: plan.facts.encoding, tables: tablesWithCounts, inventory },
+  };
+}
+
+function lastLines(text: string, count = 5): string {
+  return text.trim().split("\n").slice(-count).join("; ") || "no output";
+}
