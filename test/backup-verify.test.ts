@@ -30,8 +30,8 @@ describe("backup then verify a rich source", () => {
     expect(backup.manifest!.tables.map((t) => `${t.schema}.${t.name}`)).toEqual(expectedTables);
     expect(backup.expectedTableCount).toBe(7);
     for (const table of backup.manifest!.tables) {
-      const [{ count }] = await sql<{ count: string }>(source, `SELECT count(*)::text AS count FROM ONLY "${table.schema}"."${table.name}"`);
-      expect(table.rows, `${table.schema}.${table.name}`).toBe(Number(count));
+      const [row] = await sql<{ count: string }>(source, `SELECT count(*)::text AS count FROM ONLY "${table.schema}"."${table.name}"`);
+      expect(table.rows, `${table.schema}.${table.name}`).toBe(Number(row!.count));
     }
     const wishlist = backup.manifest!.tables.find((t) => t.name === "wishlist")!;
     expect(wishlist.rows).toBe(0);

@@ -1,7 +1,7 @@
-import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { ClusterFailure, ToolMissing } from "../domain/errors.ts";
 import { runProcess, type ProcessResult } from "../support/run-process.ts";
@@ -47,6 +47,7 @@ export class LocalCluster implements AsyncDisposable {
   async start(): Promise<this> {
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     await chmod(this.dir, 0o755);
+    if (this.account) await assertReachable(this.dir, this.account);
     const passwordFile = join(this.dir, "superuser-password");
     if (!existsSync(join(this.dataDir, "PG_VERSION"))) await this.init(passwordFile);
     this.password = (await readFile(passwordFile, "utf8")).trim();
@@ -140,6 +141,16 @@ export class LocalCluster implements AsyncDisposable {
       cwd: "/",
       timeoutMs: 120_000,
     });
+  }
+}
+
+/** The server account must be able to walk down to its data directory. */
+async function assertReachable(dir: string, account: ServerAccount): Promise<void> {
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    const info = await stat(current);
+    const canEnter = info.uid === account.uid ? info.mode & 0o100 : info.gid === account.gid ? info.mode & 0o010 : info.mode & 0o001;
+    if (!canEnter) throw new ClusterFailure(`the ${account.name} account cannot enter ${current}, which holds the embedded cluster; allow it (chmod o+x ${current}) or choose another PGPROOF_HOME`);
+    if (current === dirname(current)) return;
   }
 }
 

@@ -9,8 +9,13 @@ const HOST_ID = createHash("sha256").update(hostname()).digest("hex").slice(0, 8
 // pgproof_scratch_<host>_<pid>_<random>: the owner can be found again after a crash.
 const SCRATCH_NAME = new RegExp(`^${SCRATCH_PREFIX}([0-9a-f]{8})_(\\d+)_[0-9a-f]+$`);
 
+/** Every scratch database this process (`pid` on this host) creates starts with this. */
+export function scratchNamePrefix(pid = process.pid): string {
+  return `${SCRATCH_PREFIX}${HOST_ID}_${pid}_`;
+}
+
 export function scratchDatabaseName(pid = process.pid): string {
-  return `${SCRATCH_PREFIX}${HOST_ID}_${pid}_${randomBytes(6).toString("hex")}`;
+  return scratchNamePrefix(pid) + randomBytes(6).toString("hex");
 }
 
 async function withMaintenanceClient<T>(server: ConnectionTarget, work: (client: pg.Client) => Promise<T>): Promise<T> {
