@@ -16,9 +16,10 @@ function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** A progress bar on stderr; `total` unknown (a dump) shows bytes written and rate. */
+/** A progress bar on stderr, drawn from the first byte on; `total` unknown (a dump) shows bytes written. */
 export function startProgress(label: string, total?: number): Progress {
-  const bar = new cliProgress.SingleBar(
+  let bar: cliProgress.SingleBar | undefined;
+  const draw = () => new cliProgress.SingleBar(
     {
       stream: process.stderr,
       format: total ? `${label} |{bar}| {percentage}% {done} of {all}` : `${label} {done} written`,
@@ -28,13 +29,17 @@ export function startProgress(label: string, total?: number): Progress {
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total ?? 1, 0, { done: formatBytes(0), all: formatBytes(total ?? 0) });
   return {
     update(bytes) {
+      if (!bar) {
+        bar = draw();
+        bar.start(total ?? 1, 0, { done: formatBytes(0), all: formatBytes(total ?? 0) });
+      }
       bar.update(total ? Math.min(bytes, total) : 0, { done: formatBytes(bytes), all: formatBytes(total ?? 0) });
     },
     stop() {
-      bar.stop();
+      bar?.stop();
+      bar = undefined;
     },
   };
 }
