@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { getBackup } from "../src/catalog/backups.ts";
 import { listVerifications } from "../src/catalog/verifications.ts";
 import { runBackup } from "../src/engine/backup.ts";
 import { runVerification } from "../src/engine/verify.ts";
 import { SourceRejected } from "../src/domain/errors.ts";
 import type { ConnectionTarget } from "../src/postgres/connection.ts";
-import { createDatabase, dropDatabase, openTestPgproof, sourceServer, sql, type TestPgproof } from "./support/databases.ts";
-import { createRichSource } from "./support/rich-source.ts";
+import { createDatabase, dropDatabase, sourceServer, sql, type TestPgproof } from "./support/databases.ts";
+import { useRichSourceFixture } from "./support/rich-source.ts";
 
+const fixture = useRichSourceFixture();
 let pgproof: TestPgproof;
 let source: ConnectionTarget;
-
-beforeAll(async () => {
-  pgproof = await openTestPgproof();
-  source = await createRichSource(sourceServer());
-});
-afterAll(async () => {
-  await dropDatabase(source);
-  await pgproof[Symbol.asyncDispose]();
+beforeAll(() => {
+  pgproof = fixture.pgproof();
+  source = fixture.source();
 });
 
 describe("backup then verify a rich source", () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import type { Backup } from "../src/domain/backup.ts";
 import type { VerifyLevel } from "../src/domain/enums.ts";
 import { runBackup } from "../src/engine/backup.ts";
@@ -9,19 +9,15 @@ import { runVerification } from "../src/engine/verify.ts";
 import { clientFor } from "../src/postgres/client-tools.ts";
 import { libpqEnv, type ConnectionTarget } from "../src/postgres/connection.ts";
 import { runProcess } from "../src/support/run-process.ts";
-import { dropDatabase, openTestPgproof, sourceServer, sql, type TestPgproof } from "./support/databases.ts";
-import { createRichSource } from "./support/rich-source.ts";
+import { sql, type TestPgproof } from "./support/databases.ts";
+import { useRichSourceFixture } from "./support/rich-source.ts";
 
+const fixture = useRichSourceFixture();
 let pgproof: TestPgproof;
 let source: ConnectionTarget;
-
-beforeAll(async () => {
-  pgproof = await openTestPgproof();
-  source = await createRichSource(sourceServer());
-});
-afterAll(async () => {
-  await dropDatabase(source);
-  await pgproof[Symbol.asyncDispose]();
+beforeAll(() => {
+  pgproof = fixture.pgproof();
+  source = fixture.source();
 });
 
 const artifactPath = (backup: Backup) => join(pgproof.storageDir, backup.storageKey!);

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { getBackup } from "../src/catalog/backups.ts";
 import { listVerifications } from "../src/catalog/verifications.ts";
 import { runBackup } from "../src/engine/backup.ts";
@@ -8,19 +8,15 @@ import { runVerification } from "../src/engine/verify.ts";
 import { ScratchUnsafe } from "../src/domain/errors.ts";
 import { withDatabase, type ConnectionTarget } from "../src/postgres/connection.ts";
 import { SCRATCH_PREFIX, scratchDatabaseName, scratchNamePrefix, sweepScratchDatabases } from "../src/postgres/scratch-database.ts";
-import { dropDatabase, homeServer, openTestPgproof, sourceServer, sql, type TestPgproof } from "./support/databases.ts";
-import { createRichSource } from "./support/rich-source.ts";
+import { homeServer, sql, type TestPgproof } from "./support/databases.ts";
+import { useRichSourceFixture } from "./support/rich-source.ts";
 
+const fixture = useRichSourceFixture();
 let pgproof: TestPgproof;
 let source: ConnectionTarget;
-
-beforeAll(async () => {
-  pgproof = await openTestPgproof();
-  source = await createRichSource(sourceServer());
-});
-afterAll(async () => {
-  await dropDatabase(source);
-  await pgproof[Symbol.asyncDispose]();
+beforeAll(() => {
+  pgproof = fixture.pgproof();
+  source = fixture.source();
 });
 
 async function myScratchDatabases(): Promise<string[]> {

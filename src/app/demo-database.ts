@@ -1,5 +1,6 @@
 import pg from "pg";
-import { pgClientConfig, withDatabase, type ConnectionTarget } from "../postgres/connection.ts";
+import { withClient } from "../postgres/client.ts";
+import { withDatabase, type ConnectionTarget } from "../postgres/connection.ts";
 
 /**
  * A realistic database with every object kind the engine must carry: several schemas, enums,
@@ -111,34 +112,19 @@ ANALYZE;
 
 /** Creates `database` on the server and fills it; does nothing if it already exists. */
 export async function createDemoDatabase(server: ConnectionTarget, database: string, scale = 1): Promise<{ created: boolean }> {
-  const admin = new pg.Client(pgClientConfig(withDatabase(server, "postgres")));
-  await admin.connect();
+  const admin = withDatabase(server, "postgres");
+  const exists = await withClient(admin, async (client) => {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+    return Boolean(rowCount);
+  });
+  if (exists) return { created: false };
   try {
-    const { rowCount } = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (rowCount) return { created: false };
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
-  } finally {
-    await admin.end();
-  }
-  const client = new pg.Client(pgClientConfig(withDatabase(server, database)));
-  await client.connect();
-  try {
-    await client.query(demoSchemaSql(scale));
+    await withClient(withDatabase(server, database), (client) => client.query(demoSchemaSql(scale)));
   } catch (error) {
-    await client.end();
-    await dropHalfMadeDatabase(server, database);
+    // A half-filled demo would be taken for a finished one on the next start.
+    await withClient(admin, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`));
     throw error;
   }
-  await client.end();
   return { created: true };
-}
-
-async function dropHalfMadeDatabase(server: ConnectionTarget, database: string): Promise<void> {
-  const admin = new pg.Client(pgClientConfig(withDatabase(server, "postgres")));
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
 }

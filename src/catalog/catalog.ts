@@ -1,6 +1,7 @@
 import pg from "pg";
 import { CatalogUnavailable } from "../domain/errors.ts";
-import { describeTarget, pgClientConfig, type ConnectionTarget } from "../postgres/connection.ts";
+import { withClient } from "../postgres/client.ts";
+import { describeTarget, pgClientConfig, withDatabase, type ConnectionTarget } from "../postgres/connection.ts";
 import { migrate } from "./migrate.ts";
 
 // bigint columns (sizes, row counts) fit in a JS number for any real database.
@@ -63,15 +64,11 @@ export class Catalog implements AsyncDisposable {
 
 /** Creates `database` on the server if it does not exist (used for the embedded catalog). */
 export async function ensureDatabase(server: ConnectionTarget, database: string): Promise<void> {
-  const client = new pg.Client(pgClientConfig({ ...server, database: "postgres" }));
-  await client.connect();
-  try {
+  await withClient(withDatabase(server, "postgres"), async (client) => {
     const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`).catch((error: { code?: string }) => {
       // Another process created it first.
       if (error.code !== "42P04") throw error;
     });
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -5,7 +5,8 @@ import { Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPg
 import { qualifiedName, type Manifest } from "../domain/manifest.ts";
 import { completeBackup, failBackup, insertBackup } from "../catalog/backups.ts";
 import { clientFor, majorOf, type ClientTool } from "../postgres/client-tools.ts";
-import { describeTarget, identityOf, libpqEnv, pgClientConfig, type ConnectionTarget } from "../postgres/connection.ts";
+import { connect } from "../postgres/client.ts";
+import { describeTarget, identityOf, libpqEnv, type ConnectionTarget } from "../postgres/connection.ts";
 import { PIN_SESSION_SQL } from "../postgres/session-settings.ts";
 import { redact, redactError } from "../support/redact.ts";
 import { startProcess } from "../support/run-process.ts";
@@ -24,16 +25,14 @@ export function artifactKey(backupId: string): string {
   return `${backupId}.dump`;
 }
 
-async function connectSource(source: ConnectionTarget): Promise<pg.Client> {
-  const client = new pg.Client(pgClientConfig(source));
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw new SourceUnreachable(`source ${describeTarget(source)} is unreachable: ${redact(toError(error).message, source.password ? [source.password] : [])}`, { cause: error });
-  }
+function connectSource(source: ConnectionTarget): Promise<pg.Client> {
+  return connect(
+    source,
+    (error) =>
+      new SourceUnreachable(`source ${describeTarget(source)} is unreachable: ${redact(toError(error).message, source.password ? [source.password] : [])}`, {
+        cause: error,
+      }),
+  );
 }
 
 /**

@@ -1,7 +1,8 @@
 import pg from "pg";
 import { ScratchUnavailable, StorageFailure } from "../domain/errors.ts";
 import type { ClientTool } from "../postgres/client-tools.ts";
-import { describeTarget, libpqEnv, pgClientConfig, type ConnectionTarget } from "../postgres/connection.ts";
+import { withClient } from "../postgres/client.ts";
+import { describeTarget, libpqEnv, type ConnectionTarget } from "../postgres/connection.ts";
 import { withScratchDatabase } from "../postgres/scratch-database.ts";
 import { PIN_SESSION_SQL } from "../postgres/session-settings.ts";
 import { startProcess } from "../support/run-process.ts";
@@ -12,26 +13,22 @@ import { artifactPresence, emptyEvidence, judgeArtifact, readArtifact, type Comp
 
 const RESTORE_NOTE = "restored without owners, grants or tablespaces (--no-owner --no-privileges --no-tablespaces): the scratch server need not have the source's roles";
 
-async function withClient<T>(target: ConnectionTarget, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(pgClientConfig(target));
-  client.on("error", () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new ScratchUnavailable(`scratch database ${describeTarget(target)} is unreachable`, { cause: error });
-  }
-  try {
-    await client.query(PIN_SESSION_SQL);
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
+/** A connection to the scratch server with the settings pinned that fingerprints depend on. */
+function withScratchClient<T>(target: ConnectionTarget, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(
+    target,
+    async (client) => {
+      await client.query(PIN_SESSION_SQL);
+      return work(client);
+    },
+    (error) => new ScratchUnavailable(`scratch database ${describeTarget(target)} is unreachable`, { cause: error }),
+  );
 }
 
 /** Extensions the archive needs that the scratch server cannot create: a scratch server problem, not a bad backup. */
 async function missingExtensions(scratch: ConnectionTarget, wanted: readonly string[]): Promise<string[]> {
   if (!wanted.length) return [];
-  return withClient(scratch, async (client) => {
+  return withScratchClient(scratch, async (client) => {
     const { rows } = await client.query<{ name: string }>("SELECT name FROM pg_available_extensions WHERE name = ANY($1)", [wanted]);
     const available = new Set(rows.map((r) => r.name));
     return wanted.filter((name) => !available.has(name));
@@ -39,7 +36,7 @@ async function missingExtensions(scratch: ConnectionTarget, wanted: readonly str
 }
 
 async function captureRestored(target: ConnectionTarget, signal?: AbortSignal): Promise<RestoredState> {
-  return withClient(target, async (client) => {
+  return withScratchClient(target, async (client) => {
     const tables = await fingerprintTables(client, await listBaseTables(client), signal);
     return { tables, inventory: await captureInventory(client) };
   });
@@ -70,7 +67,7 @@ export async function verifyFullRestore(
   }
 
   return withScratchDatabase(scratch, { encoding: manifest.encoding }, async (target) => {
-    const baseline = await withClient(target, captureInventory);
+    const baseline = await withScratchClient(target, captureInventory);
     const input = await storage.get(backup.storageKey, { signal: options.signal });
     const started = performance.now();
     const restore = startProcess(

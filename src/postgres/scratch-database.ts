@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import { ScratchUnavailable } from "../domain/errors.ts";
-import { describeTarget, pgClientConfig, withDatabase, type ConnectionTarget } from "./connection.ts";
+import { withClient } from "./client.ts";
+import { describeTarget, withDatabase, type ConnectionTarget } from "./connection.ts";
 
 export const SCRATCH_PREFIX = "pgproof_scratch_";
 const HOST_ID = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
@@ -18,19 +19,8 @@ export function scratchDatabaseName(pid = process.pid): string {
   return scratchNamePrefix(pid) + randomBytes(6).toString("hex");
 }
 
-async function withMaintenanceClient<T>(server: ConnectionTarget, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(pgClientConfig(server));
-  client.on("error", () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new ScratchUnavailable(`scratch server ${describeTarget(server)} is unreachable`, { cause: error });
-  }
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
+function withMaintenanceClient<T>(server: ConnectionTarget, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(server, work, (error) => new ScratchUnavailable(`scratch server ${describeTarget(server)} is unreachable`, { cause: error }));
 }
 
 export async function dropDatabase(server: ConnectionTarget, name: string): Promise<void> {

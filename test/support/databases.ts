@@ -6,7 +6,8 @@ import pg from "pg";
 import { inject } from "vitest";
 import { Catalog } from "../../src/catalog/catalog.ts";
 import type { EngineContext } from "../../src/engine/context.ts";
-import { pgClientConfig, toConnectionString, withDatabase, type ConnectionTarget } from "../../src/postgres/connection.ts";
+import { withClient } from "../../src/postgres/client.ts";
+import { toConnectionString, withDatabase, type ConnectionTarget } from "../../src/postgres/connection.ts";
 import { LocalStorage } from "../../src/storage/local-storage.ts";
 import { silentLogger } from "../../src/support/logger.ts";
 
@@ -18,13 +19,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(target: ConnectionTarget, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(pgClientConfig(target));
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+  return withClient(target, async (client) => (await client.query<T>(text, params)).rows);
 }
 
 export async function createDatabase(server: ConnectionTarget, prefix: string, setupSql?: string): Promise<ConnectionTarget> {

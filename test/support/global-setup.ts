@@ -1,10 +1,10 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { LocalCluster } from "../../src/postgres/cluster.ts";
-import { pgClientConfig, type ConnectionTarget } from "../../src/postgres/connection.ts";
+import { withClient } from "../../src/postgres/client.ts";
+import type { ConnectionTarget } from "../../src/postgres/connection.ts";
 import { SCRATCH_PREFIX } from "../../src/postgres/scratch-database.ts";
 
 declare module "vitest" {
@@ -28,10 +28,9 @@ export default async function setup(project: TestProject) {
   return async () => {
     try {
       // Every scratch database must have been dropped by whoever made it.
-      const client = new pg.Client(pgClientConfig(home.target()));
-      await client.connect();
-      const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${SCRATCH_PREFIX}%`]);
-      await client.end();
+      const { rows } = await withClient(home.target(), (client) =>
+        client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${SCRATCH_PREFIX}%`]),
+      );
       if (rows.length) throw new Error(`scratch databases leaked: ${rows.map((r) => r.datname).join(", ")}`);
     } finally {
       await source.stop();

@@ -1,6 +1,7 @@
 import { demoSchemaSql } from "../../src/app/demo-database.ts";
 import type { ConnectionTarget } from "../../src/postgres/connection.ts";
-import { createDatabase, sql, uniqueName } from "./databases.ts";
+import { afterAll, beforeAll } from "vitest";
+import { createDatabase, dropDatabase, openTestPgproof, sourceServer, sql, uniqueName, type TestPgproof } from "./databases.ts";
 
 /**
  * The demo schema plus ownership and grants by roles that exist only on the source server,
@@ -19,4 +20,19 @@ export async function createRichSource(server: ConnectionTarget, scale = 1): Pro
      GRANT USAGE ON SCHEMA shop TO ${reader};
      GRANT SELECT ON shop.orders TO ${reader};`,
   );
+}
+
+/** Registers hooks that give a test file its own pgproof (catalog, storage) and a rich source database. */
+export function useRichSourceFixture(): { pgproof: () => TestPgproof; source: () => ConnectionTarget } {
+  let pgproof: TestPgproof | undefined;
+  let source: ConnectionTarget | undefined;
+  beforeAll(async () => {
+    pgproof = await openTestPgproof();
+    source = await createRichSource(sourceServer());
+  });
+  afterAll(async () => {
+    if (source) await dropDatabase(source);
+    await pgproof?.[Symbol.asyncDispose]();
+  });
+  return { pgproof: () => pgproof!, source: () => source! };
 }
