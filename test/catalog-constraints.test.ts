@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BACKUP_STATUSES, BACKUP_TRANSITIONS, VERIFICATION_STATUSES, VERIFY_LEVELS, type BackupStatus } from "../src/domain/enums.ts";
+import { BACKUP_STATUSES, BACKUP_TRANSITIONS, RESTORE_STATUSES, TOKEN_ROLES, VERIFICATION_STATUSES, VERIFY_LEVELS, type BackupStatus } from "../src/domain/enums.ts";
 import { migrate } from "../src/catalog/migrate.ts";
 import { insertBackup } from "../src/catalog/backups.ts";
 import { openTestPgproof, sql, type TestPgproof } from "./support/databases.ts";
@@ -31,6 +31,10 @@ describe("catalog constraints derive from the domain constants", () => {
     ["backups", "verify_level", VERIFY_LEVELS],
     ["verifications", "level", VERIFY_LEVELS],
     ["verifications", "status", VERIFICATION_STATUSES],
+    ["sources", "verify_level", VERIFY_LEVELS],
+    ["settings", "default_verify_level", VERIFY_LEVELS],
+    ["api_tokens", "role", TOKEN_ROLES],
+    ["restores", "status", RESTORE_STATUSES],
   ] as const)("%s.%s CHECK allows exactly the constant's values", async (table, column, values) => {
     expect((await checkValues(table, column)).sort()).toEqual([...values].sort());
   });
@@ -59,8 +63,6 @@ describe("catalog constraints derive from the domain constants", () => {
         const allowed = (BACKUP_TRANSITIONS[from] as readonly BackupStatus[]).includes(to);
         const backup = await insertBackup(pgproof.ctx.catalog.pool, {
           source: { host: "h", port: 5432, database: "d", user: "u" },
-          pgDumpVersion: "15.0",
-          serverVersion: "15.0",
         });
         // Put the row in `from` without the guard, with every column the other CHECKs demand.
         await sql(pgproof.catalogTarget, "ALTER TABLE backups DISABLE TRIGGER backups_guard_transition");
@@ -82,8 +84,6 @@ describe("catalog constraints derive from the domain constants", () => {
   test("a completed backup without its artifact is refused by the database", async () => {
     const backup = await insertBackup(pgproof.ctx.catalog.pool, {
       source: { host: "h", port: 5432, database: "d", user: "u" },
-      pgDumpVersion: "15.0",
-      serverVersion: "15.0",
     });
     await expect(sql(pgproof.catalogTarget, "UPDATE backups SET status = 'completed', finished_at = now() WHERE id = $1", [backup.id])).rejects.toThrow(
       /backups_done_has_artifact/,

@@ -24,11 +24,13 @@ interface BackupRow {
   error: string | null;
   verify_level: string | null;
   verified_at: Date | null;
+  source_id: string | null;
 }
 
 function toBackup(row: BackupRow): Backup {
   return Backup.parse({
     id: row.id,
+    sourceId: row.source_id,
     source: { host: row.source_host, port: row.source_port, database: row.source_database, user: row.source_user },
     status: row.status,
     createdAt: row.created_at,
@@ -51,14 +53,11 @@ function statusesLeadingTo(to: BackupStatus): BackupStatus[] {
   return BACKUP_STATUSES.filter((from) => (BACKUP_TRANSITIONS[from] as readonly BackupStatus[]).includes(to));
 }
 
-export async function insertBackup(
-  db: Queryable,
-  input: { source: SourceIdentity; pgDumpVersion: string; serverVersion: string },
-): Promise<Backup> {
+export async function insertBackup(db: Queryable, input: { source: SourceIdentity; sourceId?: string }): Promise<Backup> {
   const { rows } = await db.query<BackupRow>(
-    `INSERT INTO backups (id, source_host, source_port, source_database, source_user, status, pg_dump_version, server_version)
-     VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7) RETURNING *`,
-    [randomUUID(), input.source.host, input.source.port, input.source.database, input.source.user, input.pgDumpVersion, input.serverVersion],
+    `INSERT INTO backups (id, source_host, source_port, source_database, source_user, status, source_id)
+     VALUES ($1, $2, $3, $4, $5, 'in_progress', $6) RETURNING *`,
+    [randomUUID(), input.source.host, input.source.port, input.source.database, input.source.user, input.sourceId ?? null],
   );
   return toBackup(rows[0]!);
 }
@@ -94,9 +93,11 @@ async function transition(db: Queryable, id: string, to: BackupStatus, set: Reco
 export function completeBackup(
   db: Queryable,
   id: string,
-  artifact: { sizeBytes: number; sha256: string; storageKey: string; manifest: Manifest },
+  artifact: { sizeBytes: number; sha256: string; storageKey: string; manifest: Manifest; pgDumpVersion: string; serverVersion: string },
 ): Promise<Backup> {
   return transition(db, id, "completed", {
+    pg_dump_version: artifact.pgDumpVersion,
+    server_version: artifact.serverVersion,
     size_bytes: artifact.sizeBytes,
     sha256: artifact.sha256,
     storage_key: artifact.storageKey,

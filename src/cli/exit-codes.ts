@@ -38,6 +38,20 @@ export function exitCodeFor(error: PgproofError): number {
       return 12;
     case "ClusterFailure":
       return 13;
+    case "NotFound":
+      return 14;
+    case "Conflict":
+      return 15;
+    case "Unauthenticated":
+      return 16;
+    case "Forbidden":
+      return 17;
+    case "ConfirmationRejected":
+      return 18;
+    case "RestoreTargetUnsafe":
+      return 19;
+    case "PayloadTooLarge":
+      return 20;
     case "Cancelled":
       return 130;
     case "Internal":

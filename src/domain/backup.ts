@@ -19,6 +19,7 @@ export type SourceIdentity = z.infer<typeof SourceIdentity>;
 
 export const Backup = z.object({
   id: BackupId,
+  sourceId: z.uuid().nullable(),
   source: SourceIdentity,
   status: BackupStatusSchema,
   createdAt: z.date(),

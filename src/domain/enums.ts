@@ -29,3 +29,12 @@ export function deeperLevel(a: VerifyLevel | null, b: VerifyLevel): VerifyLevel 
   if (a === null) return b;
   return VERIFY_LEVELS.indexOf(a) <= VERIFY_LEVELS.indexOf(b) ? a : b;
 }
+
+export const TOKEN_ROLES = ["admin", "viewer"] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+export const RESTORE_STATUSES = ["pending", "running", "succeeded", "failed"] as const;
+export type RestoreStatus = (typeof RESTORE_STATUSES)[number];
+
+export const JOB_KINDS = ["backup", "verify", "restore"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];

@@ -29,6 +29,39 @@ export class BackupNotFound extends TaggedError<"BackupNotFound"> {
   }
 }
 
+/** Any other resource (source, verification, restore, token) that does not exist. */
+export class NotFound extends TaggedError<"NotFound"> {
+  readonly _tag = "NotFound";
+}
+
+/** The request conflicts with current state (a name already taken, a source that still has backups). */
+export class Conflict extends TaggedError<"Conflict"> {
+  readonly _tag = "Conflict";
+}
+
+export class Unauthenticated extends TaggedError<"Unauthenticated"> {
+  readonly _tag = "Unauthenticated";
+}
+
+export class Forbidden extends TaggedError<"Forbidden"> {
+  readonly _tag = "Forbidden";
+}
+
+/** A restore confirmation token that is unknown, expired, used, or bound to another backup, target or caller. */
+export class ConfirmationRejected extends TaggedError<"ConfirmationRejected"> {
+  readonly _tag = "ConfirmationRejected";
+}
+
+/** A restore target that must not be written: pgproof's own catalog. */
+export class RestoreTargetUnsafe extends TaggedError<"RestoreTargetUnsafe"> {
+  readonly _tag = "RestoreTargetUnsafe";
+}
+
+/** A request body larger than the server accepts. */
+export class PayloadTooLarge extends TaggedError<"PayloadTooLarge"> {
+  readonly _tag = "PayloadTooLarge";
+}
+
 export class BackupInvalidState extends TaggedError<"BackupInvalidState"> {
   readonly _tag = "BackupInvalidState";
 }
@@ -85,6 +118,13 @@ export class Internal extends TaggedError<"Internal"> {
 export type PgproofError =
   | InvalidInput
   | BackupNotFound
+  | NotFound
+  | Conflict
+  | Unauthenticated
+  | Forbidden
+  | ConfirmationRejected
+  | RestoreTargetUnsafe
+  | PayloadTooLarge
   | BackupInvalidState
   | SourceUnreachable
   | SourceRejected
@@ -103,6 +143,13 @@ export type ErrorTag = PgproofError["_tag"];
 const TAGS: Record<ErrorTag, true> = {
   InvalidInput: true,
   BackupNotFound: true,
+  NotFound: true,
+  Conflict: true,
+  Unauthenticated: true,
+  Forbidden: true,
+  ConfirmationRejected: true,
+  RestoreTargetUnsafe: true,
+  PayloadTooLarge: true,
   BackupInvalidState: true,
   SourceUnreachable: true,
   SourceRejected: true,

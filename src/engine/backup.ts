@@ -1,9 +1,9 @@
 import { pipeline } from "node:stream";
 import pg from "pg";
 import type { Backup } from "../domain/backup.ts";
-import { Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError } from "../domain/errors.ts";
+import { BackupInvalidState, Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError } from "../domain/errors.ts";
 import { qualifiedName, type Manifest } from "../domain/manifest.ts";
-import { completeBackup, failBackup, insertBackup } from "../catalog/backups.ts";
+import { completeBackup, failBackup, getBackup, insertBackup } from "../catalog/backups.ts";
 import { clientFor, majorOf, type ClientTool } from "../postgres/client-tools.ts";
 import { connect } from "../postgres/client.ts";
 import { describeTarget, identityOf, libpqEnv, type ConnectionTarget } from "../postgres/connection.ts";
@@ -17,12 +17,18 @@ import { captureInventory, fingerprintTables, listBaseTables, serverFacts } from
 
 export interface BackupRequest {
   source: ConnectionTarget;
+  /** The registered source this backup belongs to, if any. */
+  sourceId?: string;
+  /** An `in_progress` row created earlier (a queued backup); when absent, one is created. */
+  backupId?: string;
+  /** Folder under the storage root for the artifact. */
+  keyPrefix?: string;
   signal?: AbortSignal;
   onProgress?: (bytesWritten: number) => void;
 }
 
-export function artifactKey(backupId: string): string {
-  return `${backupId}.dump`;
+export function artifactKey(backupId: string, prefix = ""): string {
+  return `${prefix ? prefix.replace(/\/+$/, "") + "/" : ""}${backupId}.dump`;
 }
 
 function connectSource(source: ConnectionTarget): Promise<pg.Client> {
@@ -35,34 +41,39 @@ function connectSource(source: ConnectionTarget): Promise<pg.Client> {
   );
 }
 
+/** Records a new `in_progress` backup of `source`, for work that will run later or elsewhere. */
+export function createBackupRecord(ctx: EngineContext, source: ConnectionTarget, sourceId?: string): Promise<Backup> {
+  return insertBackup(ctx.catalog.pool, { source: identityOf(source), sourceId });
+}
+
 /**
  * Dumps the source with pg_dump -Fc into storage while taking the manifest in the same snapshot.
- * Resolves with the `completed` backup; on any failure the backup is `failed` and no artifact remains.
+ * Resolves with the `completed` backup; on any failure the backup is `failed` with the reason,
+ * no artifact remains, and the tagged error is thrown.
  */
 export async function runBackup(ctx: EngineContext, request: BackupRequest): Promise<Backup> {
   const { source } = request;
   const secrets = source.password ? [source.password] : [];
-  const client = await connectSource(source);
+  const backup = request.backupId ? await getBackup(ctx.catalog.pool, request.backupId) : await createBackupRecord(ctx, source, request.sourceId);
+  if (backup.status !== "in_progress") throw new BackupInvalidState(`backup ${backup.id} is ${backup.status}, not in_progress`);
+  const key = artifactKey(backup.id, request.keyPrefix);
+  let stored = false;
+  let client: pg.Client | undefined;
   try {
+    client = await connectSource(source);
     const facts = await serverFacts(client);
-    const major = majorOf(facts.versionNum);
-    const pgDump = await clientFor("pg_dump", major, ctx.binDirs);
+    const pgDump = await clientFor("pg_dump", majorOf(facts.versionNum), ctx.binDirs);
     const pgRestore = await clientFor("pg_restore", pgDump.major, ctx.binDirs);
-    const backup = await insertBackup(ctx.catalog.pool, { source: identityOf(source), pgDumpVersion: pgDump.version, serverVersion: facts.version });
-    const key = artifactKey(backup.id);
-    let stored = false;
-    try {
-      const result = await dumpInSnapshot(ctx, client, { ...request, pgDump, pgRestore, key, facts, onStored: () => (stored = true) });
-      return await completeBackup(ctx.catalog.pool, backup.id, { ...result, storageKey: key });
-    } catch (thrown) {
-      const error = request.signal?.aborted ? new Cancelled("backup cancelled") : toPgproofError(thrown);
-      ctx.logger.error({ backupId: backup.id, err: redactError(thrown, secrets) }, "backup failed");
-      if (stored) await ctx.storage.delete(key).catch((e: unknown) => ctx.logger.error({ err: e, key }, "could not remove artifact of failed backup"));
-      await failBackup(ctx.catalog.pool, backup.id, redact(error.message, secrets));
-      throw error;
-    }
+    const result = await dumpInSnapshot(ctx, client, { ...request, pgDump, pgRestore, key, facts, onStored: () => (stored = true) });
+    return await completeBackup(ctx.catalog.pool, backup.id, { ...result, storageKey: key, pgDumpVersion: pgDump.version, serverVersion: facts.version });
+  } catch (thrown) {
+    const error = request.signal?.aborted ? new Cancelled("backup cancelled") : toPgproofError(thrown);
+    ctx.logger.error({ backupId: backup.id, err: redactError(thrown, secrets) }, "backup failed");
+    if (stored) await ctx.storage.delete(key).catch((e: unknown) => ctx.logger.error({ err: e, key }, "could not remove artifact of failed backup"));
+    await failBackup(ctx.catalog.pool, backup.id, redact(error.message, secrets));
+    throw error;
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
 }
 
