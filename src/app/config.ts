@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { InvalidInput } from "../domain/errors.ts";
 
 /** Everything pgproof can be configured with. Built from the environment at the edge, nowhere else. */
 export interface PgproofConfig {
@@ -13,6 +14,12 @@ export interface PgproofConfig {
   /** Directories searched first for PostgreSQL binaries. */
   binDirs: string[];
   logLevel: string;
+  /** Base64 or hex of 32 bytes; unset means a key file under `home`, created on first start. */
+  secretKey: string | undefined;
+  /** A fixed admin token to accept (stored hashed); unset means one is created on first start. */
+  adminToken: string | undefined;
+  /** Jobs each worker runs at once, per kind. */
+  concurrency: { backup: number; verify: number; restore: number };
 }
 
 export const DEFAULT_HOME = ".pgproof";
@@ -27,6 +34,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<Pgproof
     scratchUrl: env.PGPROOF_SCRATCH_URL || undefined,
     binDirs: env.PGPROOF_PG_BIN ? env.PGPROOF_PG_BIN.split(":").filter(Boolean) : [],
     logLevel: env.PGPROOF_LOG_LEVEL || "warn",
+    secretKey: env.PGPROOF_SECRET_KEY || undefined,
+    adminToken: env.PGPROOF_ADMIN_TOKEN || undefined,
+    concurrency: {
+      backup: positiveInt(env.PGPROOF_MAX_DUMPS, 1),
+      verify: positiveInt(env.PGPROOF_MAX_RESTORES, 1),
+      restore: 1,
+    },
     ...defined,
   };
+}
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidInput(`expected a whole number of at least 1, got ${JSON.stringify(raw)}`);
+  return value;
 }

@@ -114,3 +114,33 @@ export function failBackup(db: Queryable, id: string, reason: string, fields: Re
 export function markVerified(db: Queryable, id: string, fields: { verify_level: string; verified_at: Date }): Promise<Backup> {
   return transition(db, id, "verified", fields);
 }
+
+/** A page of backups, newest first, after `cursor` (created_at and id of the last row seen). */
+export async function listBackupsPage(
+  db: Queryable,
+  options: { sourceId?: string; status?: BackupStatus; limit: number; after?: { createdAt: Date; id: string } },
+): Promise<{ items: Backup[]; next: { createdAt: Date; id: string } | null }> {
+  const { rows } = await db.query<BackupRow>(
+    `SELECT * FROM backups
+      WHERE ($1::uuid IS NULL OR source_id = $1) AND ($2::text IS NULL OR status = $2)
+        AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+      ORDER BY created_at DESC, id DESC LIMIT $5`,
+    [options.sourceId ?? null, options.status ?? null, options.after?.createdAt ?? null, options.after?.id ?? null, options.limit + 1],
+  );
+  const items = rows.slice(0, options.limit).map(toBackup);
+  const last = items.at(-1);
+  return { items, next: rows.length > options.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+}
+
+export async function countBackupsOfSource(db: Queryable, sourceId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM backups WHERE source_id = $1", [sourceId]);
+  return rows[0]!.n;
+}
+
+/** Removes the row (and its verifications); the caller removes the artifact afterwards. */
+export async function deleteBackupRow(db: Queryable, id: string): Promise<Backup> {
+  const backup = await getBackup(db, id, { forUpdate: true });
+  if (backup.status === "in_progress") throw new BackupInvalidState(`backup ${id} is still in progress`);
+  await db.query("DELETE FROM backups WHERE id = $1", [id]);
+  return backup;
+}

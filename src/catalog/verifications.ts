@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Verification, type Evidence } from "../domain/backup.ts";
 import type { VerificationStatus, VerifyLevel } from "../domain/enums.ts";
+import { NotFound } from "../domain/errors.ts";
 import type { Queryable } from "./catalog.ts";
 
 interface VerificationRow {
@@ -72,4 +73,10 @@ export async function listVerifications(db: Queryable, backupId: string): Promis
     [backupId],
   );
   return rows.map(toVerification);
+}
+
+export async function getVerification(db: Queryable, id: string): Promise<Verification> {
+  const { rows } = await db.query<VerificationRow>("SELECT * FROM verifications WHERE id = $1", [id]);
+  if (!rows[0]) throw new NotFound(`verification ${id} not found`);
+  return toVerification(rows[0]);
 }

@@ -14,6 +14,8 @@ export interface GlobalOptions {
   scratchUrl?: string;
   json?: boolean;
   verbose?: boolean;
+  /** A command's own default log level (the server logs requests); PGPROOF_LOG_LEVEL and --verbose win. */
+  logLevel?: string;
 }
 
 export interface CommandEnv {
@@ -32,7 +34,7 @@ export function configFromOptions(options: GlobalOptions): PgproofConfig {
     storageDir: options.storage,
     catalogUrl: options.catalogUrl,
     scratchUrl: options.scratchUrl,
-    logLevel: options.verbose ? "info" : undefined,
+    logLevel: options.verbose ? "info" : process.env.PGPROOF_LOG_LEVEL ? undefined : options.logLevel,
   });
 }
 

@@ -52,6 +52,8 @@ export function exitCodeFor(error: PgproofError): number {
       return 19;
     case "PayloadTooLarge":
       return 20;
+    case "RestoreFailed":
+      return 21;
     case "Cancelled":
       return 130;
     case "Internal":

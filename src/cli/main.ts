@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from "commander";
-import { VERIFY_LEVELS, type VerifyLevel } from "../domain/enums.ts";
+import { TOKEN_ROLES, VERIFY_LEVELS, type TokenRole, type VerifyLevel } from "../domain/enums.ts";
 import { EXIT } from "./exit-codes.ts";
 import { runCommand, type GlobalOptions } from "./command-runner.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { listCommand } from "./commands/list.ts";
+import { serveCommand } from "./commands/serve.ts";
+import { tokenCreateCommand } from "./commands/token.ts";
 import { verifyCommand } from "./commands/verify.ts";
 
 const program = new Command("pgproof")
@@ -46,6 +48,29 @@ program
   .description("first run: back up a demo database (or PGPROOF_SOURCE_URL) and verify it by full restore")
   .option("--scale <n>", "demo data size multiplier", "1")
   .action((options: { scale: string }) => runCommand(globals(), (env) => demoCommand(env, { scale: options.scale, sourceUrl: process.env.PGPROOF_SOURCE_URL })));
+
+program
+  .command("serve")
+  .description("serve the HTTP API and run one worker")
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option("--port <port>", "port to listen on", process.env.PGPROOF_PORT ?? "8080")
+  .action((options: { host: string; port: string }) =>
+    runCommand({ ...globals(), logLevel: "info" }, (env) => serveCommand(env, { ...options, api: true })),
+  );
+
+program
+  .command("worker")
+  .description("run a worker alone: it takes backup, verify and restore jobs from the shared queue")
+  .action(() => runCommand({ ...globals(), logLevel: "info" }, (env) => serveCommand(env, { host: "", port: "0", api: false })));
+
+program
+  .command("token")
+  .description("API tokens")
+  .command("create")
+  .description("create an API token (shown once)")
+  .addOption(new Option("--role <role>", "what the token may do").choices(TOKEN_ROLES).makeOptionMandatory())
+  .option("--name <name>", "a label for the audit trail")
+  .action((options: { role: TokenRole; name?: string }) => runCommand(globals(), (env) => tokenCreateCommand(env, options)));
 
 try {
   await program.parseAsync(process.argv);

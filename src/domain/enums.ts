@@ -38,3 +38,6 @@ export type RestoreStatus = (typeof RESTORE_STATUSES)[number];
 
 export const JOB_KINDS = ["backup", "verify", "restore"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
+
+export const AUDIT_OUTCOMES = ["ok", "denied", "failed"] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];

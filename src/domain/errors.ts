@@ -57,6 +57,11 @@ export class RestoreTargetUnsafe extends TaggedError<"RestoreTargetUnsafe"> {
   readonly _tag = "RestoreTargetUnsafe";
 }
 
+/** pg_restore could not restore into a real target; the target was left as it was. */
+export class RestoreFailed extends TaggedError<"RestoreFailed"> {
+  readonly _tag = "RestoreFailed";
+}
+
 /** A request body larger than the server accepts. */
 export class PayloadTooLarge extends TaggedError<"PayloadTooLarge"> {
   readonly _tag = "PayloadTooLarge";
@@ -125,6 +130,7 @@ export type PgproofError =
   | ConfirmationRejected
   | RestoreTargetUnsafe
   | PayloadTooLarge
+  | RestoreFailed
   | BackupInvalidState
   | SourceUnreachable
   | SourceRejected
@@ -150,6 +156,7 @@ const TAGS: Record<ErrorTag, true> = {
   ConfirmationRejected: true,
   RestoreTargetUnsafe: true,
   PayloadTooLarge: true,
+  RestoreFailed: true,
   BackupInvalidState: true,
   SourceUnreachable: true,
   SourceRejected: true,

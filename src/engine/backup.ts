@@ -4,6 +4,7 @@ import type { Backup } from "../domain/backup.ts";
 import { BackupInvalidState, Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError } from "../domain/errors.ts";
 import { qualifiedName, type Manifest } from "../domain/manifest.ts";
 import { completeBackup, failBackup, getBackup, insertBackup } from "../catalog/backups.ts";
+import type { Queryable } from "../catalog/catalog.ts";
 import { clientFor, majorOf, type ClientTool } from "../postgres/client-tools.ts";
 import { connect } from "../postgres/client.ts";
 import { describeTarget, identityOf, libpqEnv, type ConnectionTarget } from "../postgres/connection.ts";
@@ -42,8 +43,8 @@ function connectSource(source: ConnectionTarget): Promise<pg.Client> {
 }
 
 /** Records a new `in_progress` backup of `source`, for work that will run later or elsewhere. */
-export function createBackupRecord(ctx: EngineContext, source: ConnectionTarget, sourceId?: string): Promise<Backup> {
-  return insertBackup(ctx.catalog.pool, { source: identityOf(source), sourceId });
+export function createBackupRecord(db: Queryable, source: ConnectionTarget, sourceId?: string): Promise<Backup> {
+  return insertBackup(db, { source: identityOf(source), sourceId });
 }
 
 /**
@@ -54,7 +55,7 @@ export function createBackupRecord(ctx: EngineContext, source: ConnectionTarget,
 export async function runBackup(ctx: EngineContext, request: BackupRequest): Promise<Backup> {
   const { source } = request;
   const secrets = source.password ? [source.password] : [];
-  const backup = request.backupId ? await getBackup(ctx.catalog.pool, request.backupId) : await createBackupRecord(ctx, source, request.sourceId);
+  const backup = request.backupId ? await getBackup(ctx.catalog.pool, request.backupId) : await createBackupRecord(ctx.catalog.pool, source, request.sourceId);
   if (backup.status !== "in_progress") throw new BackupInvalidState(`backup ${backup.id} is ${backup.status}, not in_progress`);
   const key = artifactKey(backup.id, request.keyPrefix);
   let stored = false;

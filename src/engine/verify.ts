@@ -2,6 +2,7 @@ import type { Backup, Verification } from "../domain/backup.ts";
 import { VERIFIABLE_STATUSES, deeperLevel, type VerifyLevel } from "../domain/enums.ts";
 import { BackupInvalidState, Cancelled, InvalidInput, ScratchUnsafe, toPgproofError, type PgproofError } from "../domain/errors.ts";
 import { failBackup, getBackup, markVerified } from "../catalog/backups.ts";
+import type { Queryable } from "../catalog/catalog.ts";
 import { finishVerification, startVerification } from "../catalog/verifications.ts";
 import { clientFor } from "../postgres/client-tools.ts";
 import { sameDatabase, type ConnectionTarget } from "../postgres/connection.ts";
@@ -27,7 +28,7 @@ export interface VerifyOutcome {
   error?: PgproofError;
 }
 
-function asCompleted(backup: Backup): CompletedBackup {
+export function asCompleted(backup: Backup): CompletedBackup {
   if (!(VERIFIABLE_STATUSES as readonly string[]).includes(backup.status) || !backup.manifest || !backup.storageKey || backup.sizeBytes === null || !backup.sha256) {
     throw new BackupInvalidState(`backup ${backup.id} is ${backup.status}; only ${VERIFIABLE_STATUSES.join(" or ")} backups can be verified`);
   }
@@ -42,42 +43,71 @@ async function assertScratchSafe(ctx: EngineContext, backup: Backup, scratch: Co
 }
 
 /**
- * Verifies a backup at one level and records the run. A run that proves the backup bad marks it
- * failed; a run that could not do its work is recorded as `error` and leaves the backup as it was.
+ * Checks that the backup can be verified at this level and records a `running` verification.
+ * Throws (and records nothing) for an unknown backup, a wrong state or an unsafe scratch server.
  */
-export async function runVerification(ctx: EngineContext, request: VerifyRequest): Promise<VerifyOutcome> {
-  const backup = asCompleted(await getBackup(ctx.catalog.pool, request.backupId));
+export async function startVerificationRun(
+  ctx: EngineContext,
+  request: Pick<VerifyRequest, "backupId" | "level" | "triggeredBy" | "scratch">,
+  db: Queryable = ctx.catalog.pool,
+): Promise<Verification> {
+  const backup = asCompleted(await getBackup(db, request.backupId));
   if (request.level === "full-restore") {
     if (!request.scratch) throw new InvalidInput("full-restore verification needs a scratch server", ["scratch"]);
     await assertScratchSafe(ctx, backup, request.scratch);
   }
-  const secrets = request.scratch?.password ? [request.scratch.password] : [];
-  const running = await startVerification(ctx.catalog.pool, { backupId: backup.id, level: request.level, triggeredBy: request.triggeredBy });
+  return startVerification(db, { backupId: backup.id, level: request.level, triggeredBy: request.triggeredBy });
+}
+
+/**
+ * Performs a recorded verification. A run that proves the backup bad marks it failed; a run that
+ * could not do its work is recorded as `error` and leaves the backup as it was.
+ */
+export async function executeVerification(
+  ctx: EngineContext,
+  running: Verification,
+  options: Pick<VerifyRequest, "scratch" | "signal" | "onProgress">,
+): Promise<VerifyOutcome> {
+  const secrets = options.scratch?.password ? [options.scratch.password] : [];
+  const fail = async (thrown: unknown): Promise<VerifyOutcome> => {
+    const error = options.signal?.aborted ? new Cancelled("verification cancelled") : toPgproofError(thrown);
+    ctx.logger.error({ backupId: running.backupId, level: running.level, err: redactError(thrown, secrets) }, "verification could not run");
+    const verification = await finishVerification(ctx.catalog.pool, running.id, { status: "error", message: redact(error.message, secrets), evidence: null });
+    return { backup: await getBackup(ctx.catalog.pool, running.backupId), verification, error };
+  };
 
   let result: LevelResult;
   try {
+    // The backup may have changed since the run was recorded (a queued run starts later).
+    const backup = asCompleted(await getBackup(ctx.catalog.pool, running.backupId));
     const pgRestore = await clientFor("pg_restore", Number.parseInt(backup.pgDumpVersion ?? "0", 10), ctx.binDirs);
-    const options = { signal: request.signal, onProgress: request.onProgress };
-    result =
-      request.level === "full-restore"
-        ? await verifyFullRestore(ctx.storage, backup, pgRestore, request.scratch!, options)
-        : await verifyHeader(ctx.storage, backup, pgRestore, options);
+    const levelOptions = { signal: options.signal, onProgress: options.onProgress };
+    if (running.level === "full-restore") {
+      if (!options.scratch) throw new InvalidInput("full-restore verification needs a scratch server", ["scratch"]);
+      await assertScratchSafe(ctx, backup, options.scratch);
+      result = await verifyFullRestore(ctx.storage, backup, pgRestore, options.scratch, levelOptions);
+    } else {
+      result = await verifyHeader(ctx.storage, backup, pgRestore, levelOptions);
+    }
   } catch (thrown) {
-    const error = request.signal?.aborted ? new Cancelled("verification cancelled") : toPgproofError(thrown);
-    ctx.logger.error({ backupId: backup.id, level: request.level, err: redactError(thrown, secrets) }, "verification could not run");
-    const verification = await finishVerification(ctx.catalog.pool, running.id, { status: "error", message: redact(error.message, secrets), evidence: null });
-    return { backup, verification, error };
+    return fail(thrown);
   }
 
   return ctx.catalog.transaction(async (tx) => {
     const message = redact(result.message, secrets);
     const verification = await finishVerification(tx, running.id, { status: result.passed ? "passed" : "failed", message, evidence: result.evidence });
-    const current = await getBackup(tx, backup.id, { forUpdate: true });
+    const current = await getBackup(tx, running.backupId, { forUpdate: true });
     // Someone else may have failed the backup meanwhile; the run is still recorded.
     if (!(VERIFIABLE_STATUSES as readonly string[]).includes(current.status)) return { backup: current, verification };
     const updated = result.passed
-      ? await markVerified(tx, backup.id, { verify_level: deeperLevel(current.verifyLevel, request.level), verified_at: new Date() })
-      : await failBackup(tx, backup.id, `${request.level} verification failed: ${message}`, { verify_level: request.level });
+      ? await markVerified(tx, current.id, { verify_level: deeperLevel(current.verifyLevel, running.level), verified_at: new Date() })
+      : await failBackup(tx, current.id, `${running.level} verification failed: ${message}`, { verify_level: running.level });
     return { backup: updated, verification };
   });
+}
+
+/** Verifies a backup at one level now, recording the run. */
+export async function runVerification(ctx: EngineContext, request: VerifyRequest): Promise<VerifyOutcome> {
+  const running = await startVerificationRun(ctx, request);
+  return executeVerification(ctx, running, request);
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { redactError } from "./redact.ts";
 
 export type { Logger };
 
@@ -8,6 +9,8 @@ export function createLogger(level: string = "info"): Logger {
     {
       level,
       base: undefined,
+      // Errors are logged as message, tag, stack and cause only: a driver's error object can carry its connection settings.
+      serializers: { err: (error: unknown) => (error instanceof Error ? redactError(error) : error) },
       redact: { paths: ["password", "*.password", "url", "*.url", "connectionString", "*.connectionString"], censor: "***" },
     },
     pino.destination({ fd: 2, sync: true }),

@@ -12,7 +12,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 }
 
 /** The error as a loggable object with secrets removed from every message in its cause chain. */
-export function redactError(error: unknown, secrets: readonly string[]): { message: string; tag?: string; stack?: string; cause?: unknown } {
+export function redactError(error: unknown, secrets: readonly string[] = []): { message: string; tag?: string; stack?: string; cause?: unknown } {
   if (!(error instanceof Error)) return { message: redact(String(error), secrets) };
   return {
     message: redact(error.message, secrets),

@@ -1,0 +1,51 @@
+import type { z } from "zod";
+import type { BackupView, RestoreView, SourceView, VerificationView } from "../domain/api.ts";
+import type { Backup, Verification } from "../domain/backup.ts";
+import { manifestTotals, qualifiedName } from "../domain/manifest.ts";
+import { nextRuns } from "../domain/schedule.ts";
+import type { Source } from "../catalog/sources.ts";
+import type { Restore } from "../catalog/restores.ts";
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export function backupView(backup: Backup): BackupView {
+  return {
+    id: backup.id,
+    sourceId: backup.sourceId,
+    source: backup.source,
+    status: backup.status,
+    createdAt: backup.createdAt.toISOString(),
+    finishedAt: iso(backup.finishedAt),
+    sizeBytes: backup.sizeBytes,
+    sha256: backup.sha256,
+    verifyLevel: backup.verifyLevel,
+    verifiedAt: iso(backup.verifiedAt),
+    error: backup.error,
+    manifest: backup.manifest ? manifestTotals(backup.manifest) : null,
+  };
+}
+
+export function backupDetailView(backup: Backup, verifications: Verification[]) {
+  return {
+    ...backupView(backup),
+    manifestTables: (backup.manifest?.tables ?? []).map((t) => ({ table: qualifiedName(t), rows: t.rows, fingerprint: t.fingerprint })),
+    verifications: verifications.map(verificationView),
+  };
+}
+
+export function verificationView(v: Verification): VerificationView {
+  return { ...v, startedAt: v.startedAt.toISOString(), finishedAt: iso(v.finishedAt) };
+}
+
+export function sourceView(source: Source): SourceView {
+  return {
+    ...source,
+    nextRuns: source.schedule && !source.paused ? nextRuns(source.schedule, source.timezone).map((d) => d.toISOString()) : [],
+    createdAt: source.createdAt.toISOString(),
+    updatedAt: source.updatedAt.toISOString(),
+  };
+}
+
+export function restoreView(restore: Restore): z.infer<typeof RestoreView> {
+  return { ...restore, createdAt: restore.createdAt.toISOString(), startedAt: iso(restore.startedAt), finishedAt: iso(restore.finishedAt) };
+}
