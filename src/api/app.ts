@@ -67,6 +67,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     if (status >= 500) logger.error({ requestId: id, err: redactError(thrown, []) }, "request failed");
     const message = error._tag === "Internal" ? `internal error; the server log has the details under request id ${id}` : redact(error.message);
     const path = error._tag === "InvalidInput" && error.path.length ? { path: error.path } : {};
+    // The unread rest of an oversized body would be taken for the next request on this connection.
+    if (error._tag === "PayloadTooLarge") c.header("connection", "close");
     return c.json({ error: { code: error._tag, message, requestId: id, ...path } }, status);
   });
   app.notFound((c) => c.json({ error: { code: "NotFound", message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404));
