@@ -83,6 +83,7 @@ const routes: RouteCase[] = [
   { method: "PATCH", path: "/api/v1/sources/{id}", adminOnly: true, body: { paused: true } },
   { method: "DELETE", path: "/api/v1/sources/{id}", adminOnly: true },
   { method: "POST", path: "/api/v1/sources/{id}/backups", adminOnly: true },
+  { method: "POST", path: "/api/v1/sources/{id}/retention", adminOnly: true, body: { dryRun: false } },
   { method: "GET", path: "/api/v1/backups", adminOnly: false },
   { method: "GET", path: "/api/v1/backups/{id}", adminOnly: false },
   { method: "DELETE", path: "/api/v1/backups/{id}", adminOnly: true },
@@ -398,7 +399,7 @@ describe("audit, config, OpenAPI", () => {
     const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    expect(listed.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    expect(listed.sort()).toEqual([...routes.map((r) => `${r.method} ${r.path}`), "GET /api/health"].sort());
   });
 });
 

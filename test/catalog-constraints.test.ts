@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AUDIT_OUTCOMES, BACKUP_STATUSES, BACKUP_TRANSITIONS, RESTORE_STATUSES, TOKEN_ROLES, VERIFICATION_STATUSES, VERIFY_LEVELS, type BackupStatus } from "../src/domain/enums.ts";
+import { AUDIT_OUTCOMES, BACKUP_STATUSES, BACKUP_TRIGGERS, BACKUP_TRANSITIONS, RESTORE_STATUSES, TOKEN_ROLES, VERIFICATION_STATUSES, VERIFY_LEVELS, type BackupStatus } from "../src/domain/enums.ts";
 import { migrate } from "../src/catalog/migrate.ts";
 import { insertBackup } from "../src/catalog/backups.ts";
 import { openTestPgproof, sql, type TestPgproof } from "./support/databases.ts";
@@ -36,6 +36,7 @@ describe("catalog constraints derive from the domain constants", () => {
     ["api_tokens", "role", TOKEN_ROLES],
     ["restores", "status", RESTORE_STATUSES],
     ["audit_log", "outcome", AUDIT_OUTCOMES],
+    ["backups", "trigger", BACKUP_TRIGGERS],
   ] as const)("%s.%s CHECK allows exactly the constant's values", async (table, column, values) => {
     expect((await checkValues(table, column)).sort()).toEqual([...values].sort());
   });

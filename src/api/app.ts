@@ -10,6 +10,7 @@ import type { ApiDeps, ApiEnv } from "./context.ts";
 import { httpStatusFor } from "./http-status.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerBackupRoutes } from "./routes/backups.ts";
+import { registerHealthRoutes } from "./routes/health.ts";
 import { registerRestoreRoutes } from "./routes/restores.ts";
 import { registerSourceRoutes } from "./routes/sources.ts";
 
@@ -73,8 +74,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   });
   app.notFound((c) => c.json({ error: { code: "NotFound", message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404));
 
-  app.get("/api/health", (c) => c.json({ status: "ok" }));
-
+  registerHealthRoutes(app, deps);
   registerSourceRoutes(app, deps);
   registerBackupRoutes(app, deps);
   registerRestoreRoutes(app, deps);

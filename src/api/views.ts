@@ -12,6 +12,7 @@ export function backupView(backup: Backup): BackupView {
   return {
     id: backup.id,
     sourceId: backup.sourceId,
+    trigger: backup.trigger,
     source: backup.source,
     status: backup.status,
     createdAt: backup.createdAt.toISOString(),
@@ -38,8 +39,9 @@ export function verificationView(v: Verification): VerificationView {
 }
 
 export function sourceView(source: Source): SourceView {
+  const { scheduleSince: _internal, ...shown } = source;
   return {
-    ...source,
+    ...shown,
     nextRuns: source.schedule && !source.paused ? nextRuns(source.schedule, source.timezone).map((d) => d.toISOString()) : [],
     createdAt: source.createdAt.toISOString(),
     updatedAt: source.updatedAt.toISOString(),

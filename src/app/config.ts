@@ -19,7 +19,14 @@ export interface PgproofConfig {
   /** A fixed admin token to accept (stored hashed); unset means one is created on first start. */
   adminToken: string | undefined;
   /** Jobs each worker runs at once, per kind. */
-  concurrency: { backup: number; verify: number; restore: number };
+  concurrency: { backup: number; verify: number; restore: number; webhook: number };
+  /** How often a worker looks for due windows, lost workers and overdue sources. */
+  schedulerIntervalMs: number;
+  /** A worker silent for longer than this has lost its work. */
+  leaseMs: number;
+  retentionIntervalMs: number;
+  backupRetry: { limit: number; delaySeconds: number };
+  webhookUrls: string[];
 }
 
 export const DEFAULT_HOME = ".pgproof";
@@ -40,7 +47,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<Pgproof
       backup: positiveInt(env.PGPROOF_MAX_DUMPS, 1),
       verify: positiveInt(env.PGPROOF_MAX_RESTORES, 1),
       restore: 1,
+      webhook: 2,
     },
+    schedulerIntervalMs: positiveInt(env.PGPROOF_SCHEDULER_INTERVAL_MS, 15_000),
+    leaseMs: positiveInt(env.PGPROOF_LEASE_SECONDS, 60) * 1000,
+    retentionIntervalMs: positiveInt(env.PGPROOF_RETENTION_INTERVAL_SECONDS, 600) * 1000,
+    backupRetry: { limit: wholeNumber(env.PGPROOF_BACKUP_RETRIES, 3), delaySeconds: positiveInt(env.PGPROOF_BACKUP_RETRY_DELAY_SECONDS, 30) },
+    webhookUrls: webhookUrls(env.PGPROOF_WEBHOOK_URLS),
     ...defined,
   };
 }
@@ -50,4 +63,16 @@ function positiveInt(raw: string | undefined, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new InvalidInput(`expected a whole number of at least 1, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+function wholeNumber(raw: string | undefined, fallback: number): number {
+  return raw === "0" ? 0 : positiveInt(raw, fallback);
+}
+
+function webhookUrls(raw: string | undefined): string[] {
+  const urls = (raw ?? "").split(",").map((u) => u.trim()).filter(Boolean);
+  for (const url of urls) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new InvalidInput(`PGPROOF_WEBHOOK_URLS: ${JSON.stringify(url)} is not an http(s) URL`);
+  }
+  return urls;
 }

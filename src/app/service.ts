@@ -4,7 +4,9 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createApi } from "../api/app.ts";
 import { countTokens, createToken } from "../catalog/tokens.ts";
 import { jobHandlers } from "../jobs/handlers.ts";
-import { JobQueue } from "../jobs/queue.ts";
+import { DEFAULT_QUEUE_OPTIONS, JobQueue } from "../jobs/queue.ts";
+import { Scheduler } from "../jobs/scheduler.ts";
+import { Heartbeat } from "../jobs/workers.ts";
 import type { Logger } from "../support/logger.ts";
 import { Sealer } from "../support/sealing.ts";
 import type { PgproofConfig } from "./config.ts";
@@ -46,16 +48,22 @@ async function bootstrapAdminToken(runtime: Runtime, config: PgproofConfig): Pro
 /** `pgproof serve` and `pgproof worker`: the API and/or one worker over a shared catalog and queue. */
 export async function startService(runtime: Runtime, config: PgproofConfig, logger: Logger, options: ServiceOptions): Promise<Service> {
   const sealer = new Sealer(await loadSecretKey(config));
-  const queue = await JobQueue.open(runtime.ctx.catalog.target, logger);
+  const queue = await JobQueue.open(runtime.ctx.catalog.target, logger, { backupRetry: config.backupRetry, webhookRetry: DEFAULT_QUEUE_OPTIONS.webhookRetry });
+  const heartbeat = await Heartbeat.start(runtime.ctx.catalog, Math.max(250, Math.floor(config.leaseMs / 4)));
   let server: ServerType | undefined;
+  let scheduler: Scheduler | undefined;
+  // Ordered: stop accepting requests, stop scheduling, let running jobs finish, then say goodbye.
   const release = async () => {
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = undefined;
+    await scheduler?.[Symbol.asyncDispose]();
     await queue.stop();
+    await heartbeat[Symbol.asyncDispose]();
   };
   try {
-    const deps = { ctx: runtime.ctx, sealer, queue, defaultScratch: runtime.scratch };
+    const deps = { ctx: runtime.ctx, sealer, queue, defaultScratch: runtime.scratch, webhookUrls: config.webhookUrls, workerId: heartbeat.id };
     await queue.work(jobHandlers(deps), config.concurrency);
+    scheduler = new Scheduler(deps, { intervalMs: config.schedulerIntervalMs, leaseMs: config.leaseMs, retentionIntervalMs: config.retentionIntervalMs }).start();
     const newAdminToken = options.api ? await bootstrapAdminToken(runtime, config) : undefined;
     let url: string | undefined;
     if (options.api) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Backup, type SourceIdentity } from "../domain/backup.ts";
-import { BACKUP_STATUSES, BACKUP_TRANSITIONS, type BackupStatus } from "../domain/enums.ts";
+import { BACKUP_STATUSES, BACKUP_TRANSITIONS, type BackupStatus, type BackupTrigger } from "../domain/enums.ts";
 import { BackupInvalidState, BackupNotFound } from "../domain/errors.ts";
 import { Manifest } from "../domain/manifest.ts";
 import type { Queryable } from "./catalog.ts";
@@ -25,12 +25,14 @@ interface BackupRow {
   verify_level: string | null;
   verified_at: Date | null;
   source_id: string | null;
+  trigger: string;
 }
 
 function toBackup(row: BackupRow): Backup {
   return Backup.parse({
     id: row.id,
     sourceId: row.source_id,
+    trigger: row.trigger,
     source: { host: row.source_host, port: row.source_port, database: row.source_database, user: row.source_user },
     status: row.status,
     createdAt: row.created_at,
@@ -53,24 +55,28 @@ function statusesLeadingTo(to: BackupStatus): BackupStatus[] {
   return BACKUP_STATUSES.filter((from) => (BACKUP_TRANSITIONS[from] as readonly BackupStatus[]).includes(to));
 }
 
-export async function insertBackup(db: Queryable, input: { source: SourceIdentity; sourceId?: string }): Promise<Backup> {
+export async function insertBackup(
+  db: Queryable,
+  input: { source: SourceIdentity; sourceId?: string; trigger?: BackupTrigger; workerId?: string },
+): Promise<Backup> {
   const { rows } = await db.query<BackupRow>(
-    `INSERT INTO backups (id, source_host, source_port, source_database, source_user, status, source_id)
-     VALUES ($1, $2, $3, $4, $5, 'in_progress', $6) RETURNING *`,
-    [randomUUID(), input.source.host, input.source.port, input.source.database, input.source.user, input.sourceId ?? null],
+    `INSERT INTO backups (id, source_host, source_port, source_database, source_user, status, source_id, trigger, worker_id)
+     VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7, $8) RETURNING *`,
+    [randomUUID(), input.source.host, input.source.port, input.source.database, input.source.user, input.sourceId ?? null, input.trigger ?? "manual", input.workerId ?? null],
   );
   return toBackup(rows[0]!);
 }
 
+/** A backup being purged by retention is already gone for every caller. */
 export async function getBackup(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<Backup> {
-  const { rows } = await db.query<BackupRow>(`SELECT * FROM backups WHERE id = $1${options.forUpdate ? " FOR UPDATE" : ""}`, [id]);
+  const { rows } = await db.query<BackupRow>(`SELECT * FROM backups WHERE id = $1 AND purging_at IS NULL${options.forUpdate ? " FOR UPDATE" : ""}`, [id]);
   if (!rows[0]) throw new BackupNotFound(id);
   return toBackup(rows[0]);
 }
 
 export async function listBackups(db: Queryable, options: { limit?: number; status?: BackupStatus } = {}): Promise<Backup[]> {
   const { rows } = await db.query<BackupRow>(
-    `SELECT * FROM backups WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC, id DESC LIMIT $2`,
+    `SELECT * FROM backups WHERE ($1::text IS NULL OR status = $1) AND purging_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $2`,
     [options.status ?? null, options.limit ?? 100],
   );
   return rows.map(toBackup);
@@ -122,7 +128,7 @@ export async function listBackupsPage(
 ): Promise<{ items: Backup[]; next: { createdAt: Date; id: string } | null }> {
   const { rows } = await db.query<BackupRow>(
     `SELECT * FROM backups
-      WHERE ($1::uuid IS NULL OR source_id = $1) AND ($2::text IS NULL OR status = $2)
+      WHERE ($1::uuid IS NULL OR source_id = $1) AND ($2::text IS NULL OR status = $2) AND purging_at IS NULL
         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
       ORDER BY created_at DESC, id DESC LIMIT $5`,
     [options.sourceId ?? null, options.status ?? null, options.after?.createdAt ?? null, options.after?.id ?? null, options.limit + 1],
@@ -143,4 +149,28 @@ export async function deleteBackupRow(db: Queryable, id: string): Promise<Backup
   if (backup.status === "in_progress") throw new BackupInvalidState(`backup ${id} is still in progress`);
   await db.query("DELETE FROM backups WHERE id = $1", [id]);
   return backup;
+}
+
+/** Records the start of one attempt at a backup; returns its number. */
+export async function startAttempt(db: Queryable, backupId: string, workerId: string | undefined, storageKey: string): Promise<number> {
+  const { rows } = await db.query<{ attempt: number }>(
+    `INSERT INTO backup_attempts (backup_id, attempt, worker_id)
+     SELECT $1, coalesce(max(attempt), 0) + 1, $2 FROM backup_attempts WHERE backup_id = $1 RETURNING attempt`,
+    [backupId, workerId ?? null],
+  );
+  // The key is known before the first byte, so whoever finds this backup abandoned can clean up its partial artifact.
+  await db.query("UPDATE backups SET worker_id = $2, storage_key = $3 WHERE id = $1", [backupId, workerId ?? null, storageKey]);
+  return rows[0]!.attempt;
+}
+
+export async function finishAttempt(db: Queryable, backupId: string, attempt: number, error: string | null): Promise<void> {
+  await db.query("UPDATE backup_attempts SET finished_at = now(), error = $3 WHERE backup_id = $1 AND attempt = $2", [backupId, attempt, error]);
+}
+
+export async function listAttempts(db: Queryable, backupId: string): Promise<Array<{ attempt: number; error: string | null; finishedAt: Date | null }>> {
+  const { rows } = await db.query<{ attempt: number; error: string | null; finished_at: Date | null }>(
+    "SELECT attempt, error, finished_at FROM backup_attempts WHERE backup_id = $1 ORDER BY attempt",
+    [backupId],
+  );
+  return rows.map((r) => ({ attempt: r.attempt, error: r.error, finishedAt: r.finished_at }));
 }

@@ -146,10 +146,10 @@ export async function restoreTarget(db: Queryable, sealer: Sealer, restoreId: st
   return parseConnectionUrl(sealer.open(rows[0].target_sealed, rows[0].id));
 }
 
-export async function markRestoreRunning(db: Queryable, id: string): Promise<Restore> {
+export async function markRestoreRunning(db: Queryable, id: string, workerId?: string): Promise<Restore> {
   const { rows } = await db.query<RestoreRow>(
-    "UPDATE restores SET status = 'running', started_at = now() WHERE id = $1 AND status = 'pending' RETURNING *",
-    [id],
+    "UPDATE restores SET status = 'running', started_at = now(), worker_id = $2 WHERE id = $1 AND status = 'pending' RETURNING *",
+    [id, workerId ?? null],
   );
   if (!rows[0]) throw new NotFound(`pending restore ${id} not found`);
   return toRestore(rows[0]);

@@ -18,6 +18,12 @@ export interface Source {
   keepLast: number | null;
   verifyLevel: VerifyLevel;
   paused: boolean;
+  rtoSeconds: number | null;
+  gfsDaily: number | null;
+  gfsWeekly: number | null;
+  gfsMonthly: number | null;
+  /** Windows that opened before this moment are not owed a backup (the schedule did not exist yet). */
+  scheduleSince: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -36,6 +42,11 @@ interface SourceRow {
   keep_last: number | null;
   verify_level: VerifyLevel;
   paused: boolean;
+  rto_seconds: number | null;
+  gfs_daily: number | null;
+  gfs_weekly: number | null;
+  gfs_monthly: number | null;
+  schedule_since: Date;
   created_at: Date;
   updated_at: Date;
 }
@@ -54,6 +65,11 @@ function toSource(row: SourceRow): Source {
     keepLast: row.keep_last,
     verifyLevel: row.verify_level,
     paused: row.paused,
+    rtoSeconds: row.rto_seconds,
+    gfsDaily: row.gfs_daily,
+    gfsWeekly: row.gfs_weekly,
+    gfsMonthly: row.gfs_monthly,
+    scheduleSince: row.schedule_since,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -68,6 +84,10 @@ export interface SourceFields {
   keepLast: number | null;
   verifyLevel: VerifyLevel;
   paused: boolean;
+  rtoSeconds: number | null;
+  gfsDaily: number | null;
+  gfsWeekly: number | null;
+  gfsMonthly: number | null;
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -79,9 +99,11 @@ export async function insertSource(db: Queryable, sealer: Sealer, fields: Source
   const identity = identityOf(parseConnectionUrl(fields.url, "url"));
   try {
     const { rows } = await db.query<SourceRow>(
-      `INSERT INTO sources (id, name, url_sealed, host, port, database, user_name, schedule, timezone, retention_days, keep_last, verify_level, paused)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
-      [id, fields.name, sealer.seal(fields.url, id), identity.host, identity.port, identity.database, identity.user, fields.schedule, fields.timezone, fields.retentionDays, fields.keepLast, fields.verifyLevel, fields.paused],
+      `INSERT INTO sources (id, name, url_sealed, host, port, database, user_name, schedule, timezone, retention_days, keep_last, verify_level, paused,
+                            rto_seconds, gfs_daily, gfs_weekly, gfs_monthly)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *`,
+      [id, fields.name, sealer.seal(fields.url, id), identity.host, identity.port, identity.database, identity.user, fields.schedule, fields.timezone, fields.retentionDays, fields.keepLast, fields.verifyLevel, fields.paused,
+       fields.rtoSeconds, fields.gfsDaily, fields.gfsWeekly, fields.gfsMonthly],
     );
     return toSource(rows[0]!);
   } catch (error) {
@@ -97,9 +119,13 @@ export async function updateSource(db: Queryable, sealer: Sealer, id: string, fi
   try {
     const { rows } = await db.query<SourceRow>(
       `UPDATE sources SET name = $2, url_sealed = coalesce($3, url_sealed), host = $4, port = $5, database = $6, user_name = $7,
-         schedule = $8, timezone = $9, retention_days = $10, keep_last = $11, verify_level = $12, paused = $13, updated_at = now()
+         schedule = $8, timezone = $9, retention_days = $10, keep_last = $11, verify_level = $12, paused = $13,
+         rto_seconds = $14, gfs_daily = $15, gfs_weekly = $16, gfs_monthly = $17, updated_at = now(),
+         -- A new schedule owes nothing for windows that opened under the old one.
+         schedule_since = CASE WHEN schedule IS DISTINCT FROM $8 OR timezone IS DISTINCT FROM $9 THEN now() ELSE schedule_since END
        WHERE id = $1 RETURNING *`,
-      [id, merged.name, fields.url ? sealer.seal(fields.url, id) : null, identity.host, identity.port, identity.database, identity.user, merged.schedule, merged.timezone, merged.retentionDays, merged.keepLast, merged.verifyLevel, merged.paused],
+      [id, merged.name, fields.url ? sealer.seal(fields.url, id) : null, identity.host, identity.port, identity.database, identity.user, merged.schedule, merged.timezone, merged.retentionDays, merged.keepLast, merged.verifyLevel, merged.paused,
+       merged.rtoSeconds, merged.gfsDaily, merged.gfsWeekly, merged.gfsMonthly],
     );
     return toSource(rows[0]!);
   } catch (error) {

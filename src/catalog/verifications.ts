@@ -80,3 +80,8 @@ export async function getVerification(db: Queryable, id: string): Promise<Verifi
   if (!rows[0]) throw new NotFound(`verification ${id} not found`);
   return toVerification(rows[0]);
 }
+
+/** Records which process is running a verification, so a lost process's run can be closed. */
+export async function claimVerification(db: Queryable, id: string, workerId: string): Promise<void> {
+  await db.query("UPDATE verifications SET worker_id = $2 WHERE id = $1 AND status = 'running'", [id, workerId]);
+}

@@ -7,6 +7,7 @@ import { backupCommand } from "./commands/backup.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { listCommand } from "./commands/list.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { retentionCommand, sourcesCommand } from "./commands/sources.ts";
 import { tokenCreateCommand } from "./commands/token.ts";
 import { verifyCommand } from "./commands/verify.ts";
 
@@ -62,6 +63,17 @@ program
   .command("worker")
   .description("run a worker alone: it takes backup, verify and restore jobs from the shared queue")
   .action(() => runCommand({ ...globals(), logLevel: "info" }, (env) => serveCommand(env, { host: "", port: "0", api: false })));
+
+program
+  .command("sources")
+  .description("list sources with their schedules and next five run times")
+  .action(() => runCommand(globals(), sourcesCommand));
+
+program
+  .command("retention")
+  .description("apply every source's retention policy")
+  .option("--dry-run", "only list what would be purged")
+  .action((options: { dryRun?: boolean }) => runCommand(globals(), (env) => retentionCommand(env, options)));
 
 program
   .command("token")

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BACKUP_STATUSES, AUDIT_OUTCOMES, RESTORE_STATUSES, TOKEN_ROLES, VERIFICATION_STATUSES, VERIFY_LEVELS } from "./enums.ts";
+import { BACKUP_STATUSES, BACKUP_TRIGGERS, AUDIT_OUTCOMES, HEALTH_STATUSES, RESTORE_STATUSES, TOKEN_ROLES, VERIFICATION_STATUSES, VERIFY_LEVELS } from "./enums.ts";
 import { Evidence, SourceIdentity } from "./backup.ts";
 import { cronProblem, isTimeZone } from "./schedule.ts";
 
@@ -34,6 +34,11 @@ const SourceFieldsShape = {
   keepLast: PositiveInt.nullable().optional(),
   verifyLevel: z.enum(VERIFY_LEVELS).optional(),
   paused: z.boolean().optional(),
+  /** Restore-time budget: health degrades when the last full restore took longer. */
+  rtoSeconds: PositiveInt.nullable().optional(),
+  gfsDaily: z.number().int().min(0).max(1000).nullable().optional(),
+  gfsWeekly: z.number().int().min(0).max(1000).nullable().optional(),
+  gfsMonthly: z.number().int().min(0).max(1000).nullable().optional(),
 };
 
 export const SourceCreate = z.strictObject(SourceFieldsShape).superRefine(refineSchedule);
@@ -60,6 +65,10 @@ export const SourceView = z.object({
   keepLast: z.number().int().nullable(),
   verifyLevel: z.enum(VERIFY_LEVELS),
   paused: z.boolean(),
+  rtoSeconds: z.number().int().nullable(),
+  gfsDaily: z.number().int().nullable(),
+  gfsWeekly: z.number().int().nullable(),
+  gfsMonthly: z.number().int().nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -74,6 +83,7 @@ export const ManifestSummary = z.object({ tableCount: z.number().int(), rowCount
 export const BackupView = z.object({
   id: Id,
   sourceId: Id.nullable(),
+  trigger: z.enum(BACKUP_TRIGGERS),
   source: SourceIdentity,
   status: z.enum(BACKUP_STATUSES),
   createdAt: Timestamp,
@@ -188,4 +198,32 @@ export const TokenRoleSchema = z.enum(TOKEN_ROLES);
 
 export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), path: z.array(z.string()).optional() }),
+});
+
+export const HealthView = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  components: z.object({
+    catalog: z.enum(["ok", "unavailable"]),
+    backups: z.array(
+      z.object({
+        sourceId: Id,
+        name: z.string(),
+        status: z.enum(HEALTH_STATUSES),
+        reason: z.string().nullable(),
+        lastBackupAt: z.string().nullable(),
+        lastVerifiedAt: z.string().nullable(),
+        nextRunAt: z.string().nullable(),
+      }),
+    ),
+  }),
+});
+
+
+export const RetentionInput = z.strictObject({ dryRun: z.boolean().optional() });
+
+export const RetentionView = z.object({
+  sourceId: Id,
+  dryRun: z.boolean(),
+  purged: z.array(z.object({ id: Id, createdAt: Timestamp, status: z.enum(BACKUP_STATUSES) })),
+  kept: z.array(z.object({ id: Id, reason: z.string() })),
 });

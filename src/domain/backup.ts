@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BACKUP_STATUSES, VERIFICATION_STATUSES, VERIFY_LEVELS } from "./enums.ts";
+import { BACKUP_STATUSES, BACKUP_TRIGGERS, VERIFICATION_STATUSES, VERIFY_LEVELS } from "./enums.ts";
 import { Manifest } from "./manifest.ts";
 
 export const BackupStatusSchema = z.enum(BACKUP_STATUSES);
@@ -20,6 +20,7 @@ export type SourceIdentity = z.infer<typeof SourceIdentity>;
 export const Backup = z.object({
   id: BackupId,
   sourceId: z.uuid().nullable(),
+  trigger: z.enum(BACKUP_TRIGGERS),
   source: SourceIdentity,
   status: BackupStatusSchema,
   createdAt: z.date(),

@@ -36,8 +36,17 @@ export type TokenRole = (typeof TOKEN_ROLES)[number];
 export const RESTORE_STATUSES = ["pending", "running", "succeeded", "failed"] as const;
 export type RestoreStatus = (typeof RESTORE_STATUSES)[number];
 
-export const JOB_KINDS = ["backup", "verify", "restore"] as const;
+export const JOB_KINDS = ["backup", "verify", "restore", "webhook"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const AUDIT_OUTCOMES = ["ok", "denied", "failed"] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export const BACKUP_TRIGGERS = ["manual", "schedule", "safety"] as const;
+export type BackupTrigger = (typeof BACKUP_TRIGGERS)[number];
+
+export const HEALTH_STATUSES = ["healthy", "degraded", "disabled"] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+export const WEBHOOK_EVENTS = ["backup.failed", "verification.failed", "backup.overdue"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

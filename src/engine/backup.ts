@@ -1,9 +1,10 @@
 import { pipeline } from "node:stream";
 import pg from "pg";
 import type { Backup } from "../domain/backup.ts";
-import { BackupInvalidState, Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError } from "../domain/errors.ts";
+import { BackupInvalidState, Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError, type PgproofError } from "../domain/errors.ts";
+import type { BackupTrigger } from "../domain/enums.ts";
 import { qualifiedName, type Manifest } from "../domain/manifest.ts";
-import { completeBackup, failBackup, getBackup, insertBackup } from "../catalog/backups.ts";
+import { completeBackup, failBackup, finishAttempt, getBackup, insertBackup, startAttempt } from "../catalog/backups.ts";
 import type { Queryable } from "../catalog/catalog.ts";
 import { clientFor, majorOf, type ClientTool } from "../postgres/client-tools.ts";
 import { connect } from "../postgres/client.ts";
@@ -24,6 +25,14 @@ export interface BackupRequest {
   backupId?: string;
   /** Folder under the storage root for the artifact. */
   keyPrefix?: string;
+  trigger?: BackupTrigger;
+  /** The heartbeat identity of the process doing the work, so a lost process's backup can be found. */
+  workerId?: string;
+  /**
+   * Whether a failure should leave the backup `in_progress` for another attempt (a transient
+   * failure with retries left). The attempt is recorded either way.
+   */
+  willRetry?: (error: PgproofError) => boolean;
   signal?: AbortSignal;
   onProgress?: (bytesWritten: number) => void;
 }
@@ -43,8 +52,12 @@ function connectSource(source: ConnectionTarget): Promise<pg.Client> {
 }
 
 /** Records a new `in_progress` backup of `source`, for work that will run later or elsewhere. */
-export function createBackupRecord(db: Queryable, source: ConnectionTarget, sourceId?: string): Promise<Backup> {
-  return insertBackup(db, { source: identityOf(source), sourceId });
+export function createBackupRecord(
+  db: Queryable,
+  source: ConnectionTarget,
+  options: { sourceId?: string; trigger?: BackupTrigger; workerId?: string } = {},
+): Promise<Backup> {
+  return insertBackup(db, { source: identityOf(source), ...options });
 }
 
 /**
@@ -55,9 +68,10 @@ export function createBackupRecord(db: Queryable, source: ConnectionTarget, sour
 export async function runBackup(ctx: EngineContext, request: BackupRequest): Promise<Backup> {
   const { source } = request;
   const secrets = source.password ? [source.password] : [];
-  const backup = request.backupId ? await getBackup(ctx.catalog.pool, request.backupId) : await createBackupRecord(ctx.catalog.pool, source, request.sourceId);
+  const backup = request.backupId ? await getBackup(ctx.catalog.pool, request.backupId) : await createBackupRecord(ctx.catalog.pool, source, { sourceId: request.sourceId, trigger: request.trigger, workerId: request.workerId });
   if (backup.status !== "in_progress") throw new BackupInvalidState(`backup ${backup.id} is ${backup.status}, not in_progress`);
   const key = artifactKey(backup.id, request.keyPrefix);
+  const attempt = await startAttempt(ctx.catalog.pool, backup.id, request.workerId, key);
   let stored = false;
   let client: pg.Client | undefined;
   try {
@@ -66,12 +80,16 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest): Pro
     const pgDump = await clientFor("pg_dump", majorOf(facts.versionNum), ctx.binDirs);
     const pgRestore = await clientFor("pg_restore", pgDump.major, ctx.binDirs);
     const result = await dumpInSnapshot(ctx, client, { ...request, pgDump, pgRestore, key, facts, onStored: () => (stored = true) });
-    return await completeBackup(ctx.catalog.pool, backup.id, { ...result, storageKey: key, pgDumpVersion: pgDump.version, serverVersion: facts.version });
+    const completed = await completeBackup(ctx.catalog.pool, backup.id, { ...result, storageKey: key, pgDumpVersion: pgDump.version, serverVersion: facts.version });
+    await finishAttempt(ctx.catalog.pool, backup.id, attempt, null);
+    return completed;
   } catch (thrown) {
     const error = request.signal?.aborted ? new Cancelled("backup cancelled") : toPgproofError(thrown);
-    ctx.logger.error({ backupId: backup.id, err: redactError(thrown, secrets) }, "backup failed");
+    const reason = redact(error.message, secrets);
+    ctx.logger.error({ backupId: backup.id, attempt, err: redactError(thrown, secrets) }, "backup failed");
     if (stored) await ctx.storage.delete(key).catch((e: unknown) => ctx.logger.error({ err: e, key }, "could not remove artifact of failed backup"));
-    await failBackup(ctx.catalog.pool, backup.id, redact(error.message, secrets));
+    await finishAttempt(ctx.catalog.pool, backup.id, attempt, reason);
+    if (!request.willRetry?.(error)) await failBackup(ctx.catalog.pool, backup.id, reason);
     throw error;
   } finally {
     await client?.end().catch(() => {});

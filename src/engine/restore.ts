@@ -18,6 +18,7 @@ export interface RestoreRequest {
   /** Create the target database first (it must not exist) instead of restoring over an existing one. */
   createsDatabase: boolean;
   signal?: AbortSignal;
+  workerId?: string;
   /** Called as soon as the safety backup of an existing target has completed. */
   onSafetyBackup?: (backupId: string) => Promise<void>;
 }
@@ -60,7 +61,7 @@ export async function runRestore(ctx: EngineContext, request: RestoreRequest): P
     if (!exists) throw new InvalidInput(`database ${target.database} does not exist on ${target.host}:${target.port}; restore into a new database instead`, ["targetUrl"]);
     const hasTables = await withClient(target, async (c) => (await listBaseTables(c)).length > 0, targetError(target));
     if (hasTables) {
-      const safety = await runBackup(ctx, { source: target, signal: request.signal });
+      const safety = await runBackup(ctx, { source: target, signal: request.signal, trigger: "safety", workerId: request.workerId });
       safetyBackupId = safety.id;
       await request.onSafetyBackup?.(safety.id);
     }

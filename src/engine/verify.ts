@@ -3,7 +3,7 @@ import { VERIFIABLE_STATUSES, deeperLevel, type VerifyLevel } from "../domain/en
 import { BackupInvalidState, Cancelled, InvalidInput, ScratchUnsafe, toPgproofError, type PgproofError } from "../domain/errors.ts";
 import { failBackup, getBackup, markVerified } from "../catalog/backups.ts";
 import type { Queryable } from "../catalog/catalog.ts";
-import { finishVerification, startVerification } from "../catalog/verifications.ts";
+import { claimVerification, finishVerification, startVerification } from "../catalog/verifications.ts";
 import { clientFor } from "../postgres/client-tools.ts";
 import { sameDatabase, type ConnectionTarget } from "../postgres/connection.ts";
 import { redact, redactError } from "../support/redact.ts";
@@ -66,8 +66,9 @@ export async function startVerificationRun(
 export async function executeVerification(
   ctx: EngineContext,
   running: Verification,
-  options: Pick<VerifyRequest, "scratch" | "signal" | "onProgress">,
+  options: Pick<VerifyRequest, "scratch" | "signal" | "onProgress"> & { workerId?: string },
 ): Promise<VerifyOutcome> {
+  if (options.workerId) await claimVerification(ctx.catalog.pool, running.id, options.workerId);
   const secrets = options.scratch?.password ? [options.scratch.password] : [];
   const fail = async (thrown: unknown): Promise<VerifyOutcome> => {
     const error = options.signal?.aborted ? new Cancelled("verification cancelled") : toPgproofError(thrown);

@@ -1,18 +1,22 @@
-import { createHash, randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { ScratchUnavailable } from "../domain/errors.ts";
+import { HOST_ID, processIdentity } from "../support/process-identity.ts";
 import { withClient } from "./client.ts";
 import { describeTarget, withDatabase, type ConnectionTarget } from "./connection.ts";
 
 export const SCRATCH_PREFIX = "pgproof_scratch_";
-const HOST_ID = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
 // pgproof_scratch_<host>_<pid>_<random>: the owner can be found again after a crash.
 const SCRATCH_NAME = new RegExp(`^${SCRATCH_PREFIX}([0-9a-f]{8})_(\\d+)_[0-9a-f]+$`);
 
+/** Every scratch database the process `identity` (see processIdentity) creates starts with this. */
+export function scratchPrefixOf(identity: string): string {
+  return `${SCRATCH_PREFIX}${identity}_`;
+}
+
 /** Every scratch database this process (`pid` on this host) creates starts with this. */
 export function scratchNamePrefix(pid = process.pid): string {
-  return `${SCRATCH_PREFIX}${HOST_ID}_${pid}_`;
+  return scratchPrefixOf(processIdentity(pid));
 }
 
 export function scratchDatabaseName(pid = process.pid): string {
@@ -60,6 +64,15 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** Drops every scratch database the process `identity` made (it is known to be gone). */
+export async function dropScratchDatabasesOf(server: ConnectionTarget, identity: string): Promise<string[]> {
+  return withMaintenanceClient(server, async (client) => {
+    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [scratchPrefixOf(identity)]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+    return rows.map((r) => r.datname);
+  });
 }
 
 /** Drops scratch databases that a crashed pgproof process on this host left behind. */

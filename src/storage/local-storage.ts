@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { InvalidInput, StorageFailure } from "../domain/errors.ts";
@@ -78,6 +78,13 @@ export class LocalStorage implements Storage {
     await rm(this.pathOf(key), { force: true }).catch((error: unknown) => {
       throw new StorageFailure(`could not delete ${key} from ${this.description}`, { cause: error });
     });
+  }
+
+  async discardIncomplete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    const names = await readdir(dirname(path)).catch(() => [] as string[]);
+    const stem = basename(path) + PARTIAL_MARK;
+    for (const name of names) if (name.startsWith(stem)) await rm(join(dirname(path), name), { force: true });
   }
 
   async *list(prefix = ""): AsyncIterable<StoredObject> {

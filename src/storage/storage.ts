@@ -20,4 +20,6 @@ export interface Storage {
   /** Deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
   list(prefix?: string): AsyncIterable<StoredObject>;
+  /** Removes what an interrupted `put` of `key` left behind (a crashed process cannot clean up after itself). */
+  discardIncomplete(key: string): Promise<void>;
 }

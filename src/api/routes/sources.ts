@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { BackupView, DeleteSourceQuery, IdParam, SourceCreate, SourceList, SourcePatch, SourceView } from "../../domain/api.ts";
+import { BackupView, DeleteSourceQuery, IdParam, RetentionInput, RetentionView, SourceCreate, SourceList, SourcePatch, SourceView } from "../../domain/api.ts";
+import { applyRetention } from "../../jobs/retention.ts";
 import { Conflict } from "../../domain/errors.ts";
 import { countBackupsOfSource, deleteBackupRow, listBackupsPage } from "../../catalog/backups.ts";
 import { getSettings } from "../../catalog/settings.ts";
@@ -43,6 +44,10 @@ export function registerSourceRoutes(app: ApiApp, deps: ApiDeps): void {
         keepLast: body.keepLast ?? settings.defaultKeepLast,
         verifyLevel: body.verifyLevel ?? settings.defaultVerifyLevel,
         paused: body.paused ?? false,
+        rtoSeconds: body.rtoSeconds ?? null,
+        gfsDaily: body.gfsDaily ?? null,
+        gfsWeekly: body.gfsWeekly ?? null,
+        gfsMonthly: body.gfsMonthly ?? null,
       });
       await audit(c, deps, { action: "source.create", targetType: "source", targetId: source.id, outcome: "ok", details: { name: source.name, host: source.host, database: source.database } });
       return c.json(sourceView(source), 201);
@@ -115,6 +120,25 @@ export function registerSourceRoutes(app: ApiApp, deps: ApiDeps): void {
   app.openapi(
     createRoute({
       method: "post",
+      path: "/api/v1/sources/{id}/retention",
+      tags,
+      security,
+      request: { params: IdParam, body: jsonBody(RetentionInput) },
+      responses: { 200: json(RetentionView, "what the source's retention policy purges (or, with dryRun, would purge) and why the rest stays"), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const dryRun = c.req.valid("json").dryRun ?? false;
+      if (!dryRun) await requireRole(c, deps, "admin", "apply retention");
+      const result = await applyRetention(deps.ctx, id, { dryRun });
+      if (!dryRun) await audit(c, deps, { action: "retention.apply", targetType: "source", targetId: id, outcome: "ok", details: { purged: result.purged.map((p) => p.id) } });
+      return c.json({ sourceId: id, dryRun, purged: result.purged.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })), kept: result.kept }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
       path: "/api/v1/sources/{id}/backups",
       tags: ["backups"],
       security,
@@ -127,7 +151,7 @@ export function registerSourceRoutes(app: ApiApp, deps: ApiDeps): void {
       const source = await getSource(db, id);
       const identity = { host: source.host, port: source.port, database: source.database, user: source.user, password: undefined, params: {} };
       const backup = await deps.ctx.catalog.transaction(async (tx) => {
-        const created = await createBackupRecord(tx, identity, id);
+        const created = await createBackupRecord(tx, identity, { sourceId: id, trigger: "manual" });
         await deps.queue.enqueue("backup", { backupId: created.id, sourceId: id }, tx);
         return created;
       });
