@@ -117,8 +117,11 @@ export function failBackup(db: Queryable, id: string, reason: string, fields: Re
   return transition(db, id, "failed", { error: reason, ...fields });
 }
 
-export function markVerified(db: Queryable, id: string, fields: { verify_level: string; verified_at: Date }): Promise<Backup> {
-  return transition(db, id, "verified", fields);
+/** A newly verified backup also ends its source's overdue episode, so the next one alerts again. */
+export async function markVerified(db: Queryable, id: string, fields: { verify_level: string; verified_at: Date }): Promise<Backup> {
+  const backup = await transition(db, id, "verified", fields);
+  if (backup.sourceId) await db.query("UPDATE sources SET overdue_notified_at = NULL WHERE id = $1", [backup.sourceId]);
+  return backup;
 }
 
 /** A page of backups, newest first, after `cursor` (created_at and id of the last row seen). */

@@ -60,7 +60,7 @@ export async function claimDueWindows(deps: WorkerDeps, now = new Date()): Promi
   return claimed;
 }
 
-/** Sends one `backup.overdue` alert per overdue episode of a source. */
+/** Sends one `backup.overdue` alert per overdue episode of a source; a verified backup ends the episode. */
 export async function alertOverdue(deps: WorkerDeps, now = new Date()): Promise<string[]> {
   const db = deps.ctx.catalog.pool;
   const { reports } = await healthReport(db, now);
@@ -73,8 +73,6 @@ export async function alertOverdue(deps: WorkerDeps, now = new Date()): Promise<
         return Boolean(rowCount);
       });
       if (sent) alerted.push(report.sourceId);
-    } else if (report.status === "healthy") {
-      await db.query("UPDATE sources SET overdue_notified_at = NULL WHERE id = $1 AND overdue_notified_at IS NOT NULL", [report.sourceId]);
     }
   }
   return alerted;
