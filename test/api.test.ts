@@ -54,7 +54,7 @@ async function createSource(name = `src-${randomUUID().slice(0, 8)}`, url = sour
 }
 
 async function completedBackup(sourceId: string) {
-  const started = await server.request("POST", `/api/v1/sources/${sourceId}/backups`);
+  const started = await server.request("POST", `/api/v1/sources/${sourceId}/backups`, { body: { verifyLevel: null } });
   expect(started.status, started.text).toBe(202);
   expect(started.body.status).toBe("in_progress");
   return server.waitFor(`/api/v1/backups/${started.body.id}`, (b) => b.status !== "in_progress");
@@ -80,6 +80,8 @@ const routes: RouteCase[] = [
   { method: "GET", path: "/api/v1/sources", adminOnly: false },
   { method: "POST", path: "/api/v1/sources", adminOnly: true, body: { name: "x", url: "postgres://u@h/db" } },
   { method: "GET", path: "/api/v1/sources/{id}", adminOnly: false },
+  { method: "POST", path: "/api/v1/sources/test", adminOnly: true, body: { url: "postgres://u@127.0.0.1:1/db" } },
+  { method: "GET", path: "/api/v1/me", adminOnly: false },
   { method: "PATCH", path: "/api/v1/sources/{id}", adminOnly: true, body: { paused: true } },
   { method: "DELETE", path: "/api/v1/sources/{id}", adminOnly: true },
   { method: "POST", path: "/api/v1/sources/{id}/backups", adminOnly: true },
@@ -413,5 +415,27 @@ describe("secrets", () => {
       expect(text).not.toContain(server.adminToken);
     }
     server = await new TestServer().start(pgproof);
+  });
+});
+
+describe("console helpers", () => {
+  test("a manual backup is verified at the source's level unless told otherwise; /me names the caller; the connection test saves nothing", async () => {
+    const source = await createSource();
+    const started = await server.request("POST", `/api/v1/sources/${source.id}/backups`);
+    expect(started.status).toBe(202);
+    const done = await server.waitFor(`/api/v1/backups/${started.body.id}`, (b) => b.status === "verified" || b.status === "failed");
+    expect(done).toMatchObject({ status: "verified", verifyLevel: "full-restore" });
+    expect(done.lastVerification).toMatchObject({ level: "full-restore", status: "passed" });
+    expect(done.lastVerification.restoreMs).toBeGreaterThan(0);
+
+    expect((await server.request("GET", "/api/v1/me", { token: viewerToken })).body).toEqual({ name: "viewer", role: "viewer" });
+    const before = (await server.request("GET", "/api/v1/sources")).body.items.length;
+    const good = await server.request("POST", "/api/v1/sources/test", { body: { url: sourceUrl } });
+    expect(good.body).toMatchObject({ ok: true, baseTables: 2 });
+    const bad = await server.request("POST", "/api/v1/sources/test", { body: { url: toConnectionString({ ...app, port: 1 }) } });
+    expect(bad.body.ok).toBe(false);
+    expect(bad.body.message).toMatch(/cannot connect/);
+    expect(bad.text).not.toContain(password);
+    expect((await server.request("GET", "/api/v1/sources")).body.items.length).toBe(before);
   });
 });

@@ -50,7 +50,7 @@ async function metric(name: string, labels: string): Promise<number | undefined>
 }
 
 async function verifiedBackup(sourceId: string): Promise<string> {
-  const started = await server.request("POST", `/api/v1/sources/${sourceId}/backups`);
+  const started = await server.request("POST", `/api/v1/sources/${sourceId}/backups`, { body: { verifyLevel: null } });
   const backup = await server.waitFor(`/api/v1/backups/${started.body.id}`, (b) => b.status !== "in_progress");
   const verification = await server.request("POST", `/api/v1/backups/${backup.id}/verifications`, { body: { level: "full-restore" } });
   await server.waitFor(`/api/v1/verifications/${verification.body.id}`, (v) => v.status !== "running");
@@ -108,7 +108,7 @@ describe("health, metrics and alerts", () => {
       expect(failed.body.backup.error).toMatch(/no base tables/);
 
       const good = await server.request("POST", "/api/v1/sources", { body: { name: "corrupted-hooks", url: toConnectionString(fixture.source()) } });
-      const started = await server.request("POST", `/api/v1/sources/${good.body.id}/backups`);
+      const started = await server.request("POST", `/api/v1/sources/${good.body.id}/backups`, { body: { verifyLevel: null } });
       const backup = await server.waitFor(`/api/v1/backups/${started.body.id}`, (b) => b.status !== "in_progress");
       await truncate(join(fixture.pgproof().storageDir, `${backup.id}.dump`), 100);
       await server.request("POST", `/api/v1/backups/${backup.id}/verifications`, { body: { level: "header-only" } });

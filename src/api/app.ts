@@ -1,3 +1,8 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serveStatic } from "@hono/node-server/serve-static";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -15,6 +20,7 @@ import { registerRestoreRoutes } from "./routes/restores.ts";
 import { registerSourceRoutes } from "./routes/sources.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const CONSOLE_DIR = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 
 function fromHttpException(error: HTTPException): PgproofError {
   if (error.status === 413) return new PayloadTooLarge(`request body over ${MAX_BODY_BYTES} bytes`);
@@ -79,6 +85,15 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerBackupRoutes(app, deps);
   registerRestoreRoutes(app, deps);
   registerAdminRoutes(app, deps);
+
+  // The console: built files, and index.html for every other path so client-side routes load.
+  if (existsSync(join(CONSOLE_DIR, "index.html"))) {
+    app.use("/assets/*", serveStatic({ root: relative(process.cwd(), CONSOLE_DIR) || "." }));
+    app.get("*", async (c, next) => {
+      if (c.req.path.startsWith("/api/") || c.req.path === "/metrics") return next();
+      return c.html(await readFile(join(CONSOLE_DIR, "index.html"), "utf8"));
+    });
+  }
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: { title: "pgproof", version: "1", description: "PostgreSQL backups that carry proof they restore" } });

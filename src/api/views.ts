@@ -8,7 +8,13 @@ import type { Restore } from "../catalog/restores.ts";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function backupView(backup: Backup): BackupView {
+export interface BackupContext {
+  lastVerification?: Verification;
+  retentionDays?: number | null;
+}
+
+export function backupView(backup: Backup, context: BackupContext = {}): BackupView {
+  const v = context.lastVerification;
   return {
     id: backup.id,
     sourceId: backup.sourceId,
@@ -23,12 +29,14 @@ export function backupView(backup: Backup): BackupView {
     verifiedAt: iso(backup.verifiedAt),
     error: backup.error,
     manifest: backup.manifest ? manifestTotals(backup.manifest) : null,
+    lastVerification: v ? { id: v.id, level: v.level, status: v.status, restoreMs: v.evidence?.restoreMs ?? null, finishedAt: iso(v.finishedAt) } : null,
+    retentionExpiresAt: context.retentionDays ? new Date(backup.createdAt.getTime() + context.retentionDays * 86_400_000).toISOString() : null,
   };
 }
 
-export function backupDetailView(backup: Backup, verifications: Verification[]) {
+export function backupDetailView(backup: Backup, verifications: Verification[], retentionDays: number | null) {
   return {
-    ...backupView(backup),
+    ...backupView(backup, { lastVerification: verifications[0], retentionDays }),
     manifestTables: (backup.manifest?.tables ?? []).map((t) => ({ table: qualifiedName(t), rows: t.rows, fingerprint: t.fingerprint })),
     verifications: verifications.map(verificationView),
   };

@@ -85,3 +85,13 @@ export async function getVerification(db: Queryable, id: string): Promise<Verifi
 export async function claimVerification(db: Queryable, id: string, workerId: string): Promise<void> {
   await db.query("UPDATE verifications SET worker_id = $2 WHERE id = $1 AND status = 'running'", [id, workerId]);
 }
+
+/** The newest verification run of each of `backupIds`. */
+export async function latestVerifications(db: Queryable, backupIds: readonly string[]): Promise<Map<string, Verification>> {
+  if (!backupIds.length) return new Map();
+  const { rows } = await db.query<VerificationRow>(
+    "SELECT DISTINCT ON (backup_id) * FROM verifications WHERE backup_id = ANY($1::uuid[]) ORDER BY backup_id, started_at DESC, id DESC",
+    [backupIds],
+  );
+  return new Map(rows.map((r) => [r.backup_id, toVerification(r)]));
+}

@@ -94,6 +94,11 @@ export const BackupView = z.object({
   verifiedAt: Timestamp.nullable(),
   error: z.string().nullable(),
   manifest: ManifestSummary.nullable(),
+  lastVerification: z
+    .object({ id: Id, level: z.enum(VERIFY_LEVELS), status: z.enum(VERIFICATION_STATUSES), restoreMs: z.number().int().nullable(), finishedAt: Timestamp.nullable() })
+    .nullable(),
+  /** When retention by age would let this backup go (other rules may keep it longer). */
+  retentionExpiresAt: Timestamp.nullable(),
 });
 export type BackupView = z.infer<typeof BackupView>;
 
@@ -129,8 +134,13 @@ export const BackupDetail = BackupView.extend({
 export const VerifyInput = z.strictObject({ level: z.enum(VERIFY_LEVELS) });
 
 export const RestoreInput = z
-  .strictObject({ targetUrl: PostgresUrl.optional(), newDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "must be a plain database name").optional() })
-  .refine((v) => (v.targetUrl === undefined) !== (v.newDatabase === undefined), "send exactly one of targetUrl or newDatabase");
+  .strictObject({
+    targetUrl: PostgresUrl.optional(),
+    newDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "must be a plain database name").optional(),
+    /** Over the backup's own source database (a safety backup of it is taken first). */
+    intoSource: z.literal(true).optional(),
+  })
+  .refine((v) => [v.targetUrl, v.newDatabase, v.intoSource].filter((x) => x !== undefined).length === 1, "send exactly one of targetUrl, newDatabase or intoSource");
 
 export const RestoreTicket = z.object({
   confirmationToken: z.string(),
@@ -227,3 +237,19 @@ export const RetentionView = z.object({
   purged: z.array(z.object({ id: Id, createdAt: Timestamp, status: z.enum(BACKUP_STATUSES) })),
   kept: z.array(z.object({ id: Id, reason: z.string() })),
 });
+
+export const StartBackupInput = z.strictObject({
+  /** Verify right after the backup completes at this level; null for no verification. Default: the source's level. */
+  verifyLevel: z.enum(VERIFY_LEVELS).nullable().optional(),
+});
+
+export const ConnectionTestInput = z.strictObject({ url: PostgresUrl });
+
+export const ConnectionTestView = z.object({
+  ok: z.boolean(),
+  message: z.string(),
+  serverVersion: z.string().nullable(),
+  baseTables: z.number().int().nullable(),
+});
+
+export const CallerView = z.object({ name: z.string(), role: z.enum(TOKEN_ROLES) });

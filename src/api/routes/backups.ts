@@ -4,7 +4,8 @@ import { z } from "zod";
 import { BackupDetail, BackupList, BackupListQuery, IdParam, VerificationView, VerifyInput } from "../../domain/api.ts";
 import { InvalidInput } from "../../domain/errors.ts";
 import { deleteBackupRow, getBackup, listBackupsPage } from "../../catalog/backups.ts";
-import { getVerification, listVerifications } from "../../catalog/verifications.ts";
+import { getVerification, latestVerifications, listVerifications } from "../../catalog/verifications.ts";
+import { getSource, listSources } from "../../catalog/sources.ts";
 import { startVerificationRun } from "../../engine/verify.ts";
 import { asCompleted } from "../../engine/verify.ts";
 import { scratchServer } from "../../jobs/handlers.ts";
@@ -45,7 +46,10 @@ export function registerBackupRoutes(app: ApiApp, deps: ApiDeps): void {
         limit: query.limit ?? 50,
         after: query.cursor ? decodeCursor(query.cursor) : undefined,
       });
-      return c.json({ items: page.items.map(backupView), nextCursor: page.next ? encodeCursor(page.next) : null }, 200);
+      const latest = await latestVerifications(db, page.items.map((b) => b.id));
+      const retention = new Map((await listSources(db)).map((s) => [s.id, s.retentionDays]));
+      const items = page.items.map((b) => backupView(b, { lastVerification: latest.get(b.id), retentionDays: b.sourceId ? retention.get(b.sourceId) : null }));
+      return c.json({ items, nextCursor: page.next ? encodeCursor(page.next) : null }, 200);
     },
   );
 
@@ -61,7 +65,8 @@ export function registerBackupRoutes(app: ApiApp, deps: ApiDeps): void {
     async (c) => {
       const { id } = c.req.valid("param");
       const backup = await getBackup(db, id);
-      return c.json(backupDetailView(backup, await listVerifications(db, id)), 200);
+      const retentionDays = backup.sourceId ? (await getSource(db, backup.sourceId)).retentionDays : null;
+      return c.json(backupDetailView(backup, await listVerifications(db, id), retentionDays), 200);
     },
   );
 

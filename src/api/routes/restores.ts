@@ -31,7 +31,10 @@ export function registerRestoreRoutes(app: ApiApp, deps: ApiDeps): void {
       const backup = asCompleted(await getBackup(db, id));
       let target;
       if (body.targetUrl) target = parseConnectionUrl(body.targetUrl, "targetUrl");
-      else {
+      else if (body.intoSource) {
+        if (!backup.sourceId) throw new InvalidInput("this backup has no registered source to restore into; give targetUrl", ["intoSource"]);
+        target = await sourceConnection(db, deps.sealer, backup.sourceId);
+      } else {
         if (!backup.sourceId) throw new InvalidInput("this backup has no registered source, so there is no server to create a new database on; give targetUrl", ["newDatabase"]);
         target = withDatabase(await sourceConnection(db, deps.sealer, backup.sourceId), body.newDatabase!);
       }

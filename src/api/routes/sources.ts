@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { BackupView, DeleteSourceQuery, IdParam, RetentionInput, RetentionView, SourceCreate, SourceList, SourcePatch, SourceView } from "../../domain/api.ts";
+import { BackupView, CallerView, ConnectionTestInput, ConnectionTestView, DeleteSourceQuery, StartBackupInput, IdParam, RetentionInput, RetentionView, SourceCreate, SourceList, SourcePatch, SourceView } from "../../domain/api.ts";
 import { applyRetention } from "../../jobs/retention.ts";
 import { Conflict } from "../../domain/errors.ts";
 import { countBackupsOfSource, deleteBackupRow, listBackupsPage } from "../../catalog/backups.ts";
@@ -7,6 +7,10 @@ import { getSettings } from "../../catalog/settings.ts";
 import { deleteSource, getSource, insertSource, listSources, updateSource } from "../../catalog/sources.ts";
 import { createBackupRecord } from "../../engine/backup.ts";
 import { parseConnectionUrl } from "../../postgres/connection.ts";
+import { withClient } from "../../postgres/client.ts";
+import { listBaseTables, serverFacts } from "../../engine/manifest-capture.ts";
+import { toError } from "../../domain/errors.ts";
+import { redact } from "../../support/redact.ts";
 import { audit, requireRole, type ApiApp, type ApiDeps } from "../context.ts";
 import { errorResponses, json, jsonBody, security } from "../openapi-common.ts";
 import { backupView, sourceView } from "../views.ts";
@@ -52,6 +56,33 @@ export function registerSourceRoutes(app: ApiApp, deps: ApiDeps): void {
       await audit(c, deps, { action: "source.create", targetType: "source", targetId: source.id, outcome: "ok", details: { name: source.name, host: source.host, database: source.database } });
       return c.json(sourceView(source), 201);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/sources/test",
+      tags,
+      security,
+      request: { body: jsonBody(ConnectionTestInput) },
+      responses: { 200: json(ConnectionTestView, "whether pgproof can connect and what it would back up; nothing is saved"), ...errorResponses },
+    }),
+    async (c) => {
+      await requireRole(c, deps, "admin", "test connections");
+      const target = parseConnectionUrl(c.req.valid("json").url, "url");
+      try {
+        const found = await withClient(target, async (client) => ({ facts: await serverFacts(client), tables: (await listBaseTables(client)).length }));
+        const message = found.tables ? `connected to PostgreSQL ${found.facts.version}; ${found.tables} base tables to back up` : `connected to PostgreSQL ${found.facts.version}, but it has no base tables to back up`;
+        return c.json({ ok: found.tables > 0, message, serverVersion: found.facts.version, baseTables: found.tables }, 200);
+      } catch (error) {
+        return c.json({ ok: false, message: `cannot connect: ${redact(toError(error).message, target.password ? [target.password] : [])}`, serverVersion: null, baseTables: null }, 200);
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/api/v1/me", tags: ["tokens"], security, responses: { 200: json(CallerView, "the calling token's name and role"), ...errorResponses } }),
+    async (c) => c.json({ name: c.get("caller").name, role: c.get("caller").role }, 200),
   );
 
   app.openapi(
@@ -142,17 +173,19 @@ export function registerSourceRoutes(app: ApiApp, deps: ApiDeps): void {
       path: "/api/v1/sources/{id}/backups",
       tags: ["backups"],
       security,
-      request: { params: IdParam },
-      responses: { 202: json(BackupView, "the queued backup, in_progress"), ...errorResponses },
+      request: { params: IdParam, body: { required: false, content: { "application/json": { schema: StartBackupInput } } } },
+      responses: { 202: json(BackupView, "the queued backup, in_progress; it is verified when it completes unless verifyLevel is null"), ...errorResponses },
     }),
     async (c) => {
       await requireRole(c, deps, "admin", "start backups");
       const { id } = c.req.valid("param");
       const source = await getSource(db, id);
+      const requested = c.req.valid("json")?.verifyLevel;
+      const verifyLevel = requested === undefined ? source.verifyLevel : requested;
       const identity = { host: source.host, port: source.port, database: source.database, user: source.user, password: undefined, params: {} };
       const backup = await deps.ctx.catalog.transaction(async (tx) => {
         const created = await createBackupRecord(tx, identity, { sourceId: id, trigger: "manual" });
-        await deps.queue.enqueue("backup", { backupId: created.id, sourceId: id }, tx);
+        await deps.queue.enqueue("backup", { backupId: created.id, sourceId: id, ...(verifyLevel ? { verifyLevel } : {}) }, tx);
         return created;
       });
       await audit(c, deps, { action: "backup.start", targetType: "backup", targetId: backup.id, outcome: "ok", details: { sourceId: id } });
