@@ -1,8 +1,10 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { Conflict, InvalidInput, RestoreFailed, SourceUnreachable, toError } from "../domain/errors.ts";
 import { getBackup } from "../catalog/backups.ts";
 import { withClient } from "../postgres/client.ts";
-import { clientFor } from "../postgres/client-tools.ts";
+import { clientFor, type ClientTool } from "../postgres/client-tools.ts";
 import { describeTarget, libpqEnv, withDatabase, type ConnectionTarget } from "../postgres/connection.ts";
 import { redact } from "../support/redact.ts";
 import { startProcess } from "../support/run-process.ts";
@@ -68,20 +70,8 @@ export async function runRestore(ctx: EngineContext, request: RestoreRequest): P
   }
 
   try {
-    const restore = startProcess(
-      pgRestore.path,
-      ["--single-transaction", "--exit-on-error", "--no-password", ...(request.createsDatabase ? [] : ["--clean", "--if-exists"]), "--dbname", target.database],
-      { env: libpqEnv(target), stdin: "pipe", stdout: "ignore", signal: request.signal },
-    );
-    const input = await ctx.storage.get(backup.storageKey, { signal: request.signal });
-    input.pipe(restore.stdin);
-    input.once("error", () => restore.stdin.destroy());
-    const exit = await restore.done;
-    input.destroy();
-    if (exit.code !== 0) {
-      const detail = exit.stderr.trim().split("\n").slice(-5).join("; ");
-      throw new RestoreFailed(`pg_restore failed and the target was left as it was: ${redact(detail, target.password ? [target.password] : [])}`);
-    }
+    const prelude = request.createsDatabase ? "" : await dropStatements(target, backup.manifest.tables);
+    await restoreInOneTransaction(ctx, backup.storageKey, target, { pgRestore, prelude, clean: !request.createsDatabase, signal: request.signal });
   } catch (error) {
     if (request.createsDatabase) {
       await withClient(withDatabase(target, "postgres"), (c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(target.database)} WITH (FORCE)`)).catch(
@@ -92,4 +82,63 @@ export async function runRestore(ctx: EngineContext, request: RestoreRequest): P
   }
   const safety = safetyBackupId ? `; the previous contents are in safety backup ${safetyBackupId}` : "";
   return { safetyBackupId, message: `restored backup ${backup.id} into ${describeTarget(target)}${safety}` };
+}
+
+/**
+ * DROP ... CASCADE of the target's tables that the backup holds, by their partition roots.
+ * pg_restore --clean alone cannot replace partitioned tables: it drops a partition's inherited
+ * constraint before its parent's and fails.
+ */
+async function dropStatements(target: ConnectionTarget, tables: ReadonlyArray<{ schema: string; name: string }>): Promise<string> {
+  if (!tables.length) return "";
+  const roots = await withClient(target, async (client) => {
+    const { rows } = await client.query<{ root: string }>(
+      `SELECT DISTINCT coalesce(pg_partition_root(c.oid), c.oid)::regclass::text AS root
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN unnest($1::text[], $2::text[]) AS t(schema, name) ON t.schema = n.nspname AND t.name = c.relname
+        WHERE c.relkind IN ('r', 'p')`,
+      [tables.map((t) => t.schema), tables.map((t) => t.name)],
+    );
+    return rows.map((r) => r.root);
+  }, targetError(target));
+  return roots.length ? `SET search_path = pg_catalog;\nDROP TABLE IF EXISTS ${roots.join(", ")} CASCADE;\n` : "";
+}
+
+/**
+ * Streams the archive as SQL (pg_restore -f -) after `prelude` into psql --single-transaction
+ * with ON_ERROR_STOP: everything commits together or nothing does.
+ */
+async function restoreInOneTransaction(
+  ctx: EngineContext,
+  storageKey: string,
+  target: ConnectionTarget,
+  options: { pgRestore: ClientTool; prelude: string; clean: boolean; signal?: AbortSignal },
+): Promise<void> {
+  const psql = await clientFor("psql", options.pgRestore.major, ctx.binDirs);
+  const secrets = target.password ? [target.password] : [];
+  const input = await ctx.storage.get(storageKey, { signal: options.signal });
+  const toSql = startProcess(options.pgRestore.path, ["--file", "-", ...(options.clean ? ["--clean", "--if-exists"] : [])], { stdin: "pipe", signal: options.signal });
+  const apply = startProcess(psql.path, ["--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--dbname", target.database], {
+    env: libpqEnv(target),
+    stdin: "pipe",
+    stdout: "ignore",
+    signal: options.signal,
+  });
+  // psql commits when its input ends, so it must never see the end of a conversion that failed: kill it instead.
+  const sql = (async function* () {
+    yield Buffer.from(options.prelude);
+    for await (const chunk of toSql.stdout) yield chunk as Buffer;
+    if ((await toSql.done).code !== 0) {
+      apply.child.kill("SIGKILL");
+      throw new RestoreFailed("pg_restore stopped before the end of the archive");
+    }
+  })();
+  const feeding = Promise.allSettled([pipeline(input, toSql.stdin), pipeline(Readable.from(sql), apply.stdin)]);
+  const [converted, applied] = await Promise.all([toSql.done, apply.done]);
+  await feeding;
+  input.destroy();
+  const tail = (text: string) => redact(text.trim().split("\n").slice(-5).join("; "), secrets);
+  // psql stopping first also breaks pg_restore's output, so its error is the one to report.
+  if (applied.code !== 0) throw new RestoreFailed(`the restore failed and was rolled back; the target was left as it was: ${tail(applied.stderr)}`);
+  if (converted.code !== 0) throw new RestoreFailed(`pg_restore could not read the archive and nothing was committed: ${tail(converted.stderr)}`);
 }

@@ -9,7 +9,7 @@ export interface ClientTool {
   major: number;
 }
 
-export type ClientToolName = "pg_dump" | "pg_restore";
+export type ClientToolName = "pg_dump" | "pg_restore" | "psql";
 
 const versionCache = new Map<string, Promise<ClientTool | undefined>>();
 
