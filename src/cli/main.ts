@@ -4,7 +4,7 @@ import { TOKEN_ROLES, VERIFY_LEVELS, type TokenRole, type VerifyLevel } from "..
 import { EXIT } from "./exit-codes.ts";
 import { runCommand, type GlobalOptions } from "./command-runner.ts";
 import { backupCommand } from "./commands/backup.ts";
-import { demoCommand } from "./commands/demo.ts";
+import { startCommand } from "./commands/start.ts";
 import { listCommand } from "./commands/list.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { retentionCommand, sourcesCommand } from "./commands/sources.ts";
@@ -45,10 +45,14 @@ program
   .action((options: { limit: string; status?: string }) => runCommand(globals(), (env) => listCommand(env, options)));
 
 program
-  .command("demo")
-  .description("first run: back up a demo database (or PGPROOF_SOURCE_URL) and verify it by full restore")
-  .option("--scale <n>", "demo data size multiplier", "1")
-  .action((options: { scale: string }) => runCommand(globals(), (env) => demoCommand(env, { scale: options.scale, sourceUrl: process.env.PGPROOF_SOURCE_URL })));
+  .command("start")
+  .description("first run: protect a demo database (or PGPROOF_SOURCE_URL), prove a first backup, serve the console and API")
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option("--port <port>", "port to listen on", process.env.PGPROOF_PORT ?? "8080")
+  .option("--demo-scale <n>", "demo data size (1 is about 1 MB)", process.env.PGPROOF_DEMO_SCALE ?? "20")
+  .action((options: { host: string; port: string; demoScale: string }) =>
+    runCommand({ ...globals(), logLevel: "warn" }, (env) => startCommand(env, { ...options, sourceUrl: process.env.PGPROOF_SOURCE_URL })),
+  );
 
 program
   .command("serve")

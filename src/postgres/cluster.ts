@@ -56,14 +56,22 @@ export class LocalCluster implements AsyncDisposable {
       this.port = running;
       return this;
     }
-    this.port = await freePort();
+    this.port = await this.preferredPort();
     const result = await this.pgCtl(["start", "-w", "-t", "60", "-l", join(this.dataDir, "pgproof-server.log"), "-o", `-p ${this.port}`]);
     if (result.code !== 0) {
       const log = await readFile(join(this.dataDir, "pgproof-server.log"), "utf8").catch(() => "");
       throw new ClusterFailure(`could not start PostgreSQL in ${this.dataDir}: ${result.stderr.trim()}\n${log.split("\n").slice(-15).join("\n")}`);
     }
     this.startedHere = true;
+    await writeFile(join(this.dir, "port"), `${this.port}\n`);
     return this;
+  }
+
+  /** The port of the previous start when it is still free, so stored connection URLs keep working. */
+  private async preferredPort(): Promise<number> {
+    const previous = Number((await readFile(join(this.dir, "port"), "utf8").catch(() => "")).trim());
+    if (Number.isInteger(previous) && previous > 0 && (await portIsFree(previous))) return previous;
+    return freePort();
   }
 
   private async init(passwordFile: string): Promise<void> {
@@ -152,6 +160,15 @@ async function assertReachable(dir: string, account: ServerAccount): Promise<voi
     if (!canEnter) throw new ClusterFailure(`the ${account.name} account cannot enter ${current}, which holds the embedded cluster; allow it (chmod o+x ${current}) or choose another PGPROOF_HOME`);
     if (current === dirname(current)) return;
   }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
