@@ -26,9 +26,9 @@ afterAll(async () => {
 /** Runs README's first command (`npm start`, after `npm ci`), waits for health, checks, then Ctrl-C. */
 async function firstCommand(home: string, check: (url: string, output: () => string) => Promise<void>): Promise<string> {
   const port = await freePort();
-  const env = { ...process.env, PGPROOF_HOME: home, PGPROOF_PORT: String(port) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PGPROOF_HOME: home, PGPROOF_PORT: String(port) };
   for (const key of ["PGPROOF_CATALOG_URL", "PGPROOF_SCRATCH_URL", "PGPROOF_STORAGE", "PGPROOF_SOURCE_URL", "PGPROOF_ADMIN_TOKEN", "PGPROOF_SECRET_KEY"]) delete env[key];
-  const started = startProcess("npm", ["start"], { cwd: clone, env, stderrLimit: 1 << 20 });
+  const started = startProcess("npm", ["start"], { cwd: clone, env, stderrLimit: 1 << 20, detached: true });
   let output = "";
   started.stdout.setEncoding("utf8");
   started.stdout.on("data", (chunk: string) => (output += chunk));
@@ -41,10 +41,11 @@ async function firstCommand(home: string, check: (url: string, output: () => str
     await new Promise((r) => setTimeout(r, 500));
   }
   await check(url, () => output);
-  started.child.kill("SIGINT");
+  // Ctrl-C: SIGINT to the whole foreground process group.
+  process.kill(-started.child.pid!, "SIGINT");
   const exit = await started.done;
   expect(exit.code, exit.stderr).toBe(0);
-  const left = await runProcess("pgrep", ["-fa", home]);
+  const left = await runProcess("pgrep", ["-fa", `${home}|${clone}/src/cli`]);
   expect(left.stdout.trim(), "processes left running").toBe("");
   return output;
 }

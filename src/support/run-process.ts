@@ -12,6 +12,8 @@ export interface ProcessOptions {
   gid?: number;
   stdin?: "pipe" | "ignore";
   stdout?: "pipe" | "ignore";
+  /** Own process group, so a signal can reach the whole tree as Ctrl-C in a terminal does. */
+  detached?: boolean;
 }
 
 export interface ProcessResult {
@@ -41,6 +43,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     uid: options.uid,
     gid: options.gid,
     stdio: [options.stdin ?? "ignore", options.stdout ?? "pipe", "pipe"],
+    detached: options.detached,
   });
   let stderr = "";
   child.stderr?.setEncoding("utf8");
