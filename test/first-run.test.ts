@@ -28,7 +28,7 @@ async function firstCommand(home: string, check: (url: string, output: () => str
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PGPROOF_HOME: home, PGPROOF_PORT: String(port) };
   for (const key of ["PGPROOF_CATALOG_URL", "PGPROOF_SCRATCH_URL", "PGPROOF_STORAGE", "PGPROOF_SOURCE_URL", "PGPROOF_ADMIN_TOKEN", "PGPROOF_SECRET_KEY"]) delete env[key];
-  const started = startProcess("npm", ["start"], { cwd: clone, env, stderrLimit: 1 << 20, detached: true });
+  const started = startProcess("npm", ["start"], { cwd: clone, env, stderrLimit: 1 << 20, detached: true, timeoutMs: 300_000 });
   let output = "";
   started.stdout.setEncoding("utf8");
   started.stdout.on("data", (chunk: string) => (output += chunk));
