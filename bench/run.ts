@@ -137,11 +137,12 @@ async function main(): Promise<void> {
     );
     const api = await apiLatency(catalogTarget, storageDir, scratch, root);
 
-    const row = (name: string, times: number[], base: number[]) => `| ${name} | ${(median(times) / 1000).toFixed(2)} s | ${(median(times) / median(base)).toFixed(2)}x |`;
+    const cell = (text: string) => text.replaceAll("|", "\\|");
+    const row = (name: string, times: number[], base: number[]) => `| ${cell(name)} | ${(median(times) / 1000).toFixed(2)} s | ${(median(times) / median(base)).toFixed(2)}x |`;
     const section = (title: string, times: Record<string, number[]>, baseName: string) => [
       `### ${title}`,
       "",
-      `| run | median | vs ${baseName} |`,
+      `| run | median | vs ${cell(baseName)} |`,
       "|---|---|---|",
       ...Object.entries(times).map(([name, t]) => row(name, t, times[baseName]!)),
       "",

@@ -148,6 +148,9 @@ export class LocalCluster implements AsyncDisposable {
       env,
       cwd: "/",
       timeoutMs: 120_000,
+      // Ctrl-C at a terminal signals the whole foreground group; the server must outlive the
+      // work that still needs it and is stopped in order by release().
+      detached: true,
     });
   }
 }
