@@ -46,10 +46,12 @@ export async function runCommand(options: GlobalOptions, command: (env: CommandE
   const config = configFromOptions(options);
   const logger = createLogger(config.logLevel);
   const controller = new AbortController();
-  let interrupts = 0;
+  let firstSignalAt = 0;
+  // A second Ctrl-C forces the exit. Signals in quick succession are one Ctrl-C: npm forwards
+  // the interrupt that the terminal also sent to this process.
   const onSignal = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(130);
+    if (firstSignalAt && Date.now() - firstSignalAt > 2000) process.exit(130);
+    firstSignalAt ||= Date.now();
     controller.abort();
   };
   process.on("SIGINT", onSignal);
