@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { demoSchemaSql } from "../src/app/demo-database.ts";
 import { Catalog } from "../src/catalog/catalog.ts";
-import type { EngineContext } from "../src/engine/context.ts";
+import { engineContext } from "../src/app/runtime.ts";
 import { runBackup } from "../src/engine/backup.ts";
 import { runVerification } from "../src/engine/verify.ts";
 import { fingerprintTables, listBaseTables } from "../src/engine/manifest-capture.ts";
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const catalogTarget = withDatabase(homeCluster.target(), "catalog");
     const catalog = await Catalog.open(catalogTarget);
     const storageDir = join(root, "storage");
-    const ctx: EngineContext = { catalog, storage: new LocalStorage(storageDir), logger: silentLogger, binDirs: [] };
+    const ctx = engineContext({ catalog, storage: new LocalStorage(storageDir), logger: silentLogger });
     const scratch = homeCluster.target();
     const scratchEnv = libpqEnv(scratch);
     const bareFc = join(root, "bare.dump");

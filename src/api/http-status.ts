@@ -30,8 +30,10 @@ export function httpStatusFor(error: PgproofError): ErrorStatus {
       return 422;
     case "DumpFailed":
     case "RestoreFailed":
+    case "DecryptionFailed":
       return 502;
     case "Cancelled":
+    case "EncryptionKeyMissing":
     case "ToolMissing":
     case "SourceUnreachable":
     case "ScratchUnavailable":

@@ -7,8 +7,12 @@ export interface PgproofConfig {
   home: string;
   /** Control database; unset means the embedded cluster. */
   catalogUrl: string | undefined;
-  /** Artifact directory. */
-  storageDir: string;
+  /** Where new artifacts go: a directory, or s3://bucket/prefix. */
+  storage: string;
+  s3ForcePathStyle: boolean;
+  /** PGPROOF_ENCRYPTION_KEYS: id:key pairs; new artifacts are encrypted with PGPROOF_ENCRYPTION_KEY_ID (or the only key). */
+  encryptionKeys: string | undefined;
+  encryptionKeyId: string | undefined;
   /** Scratch server for full-restore; unset means the embedded cluster. */
   scratchUrl: string | undefined;
   /** Directories searched first for PostgreSQL binaries. */
@@ -37,7 +41,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<Pgproof
   return {
     home,
     catalogUrl: env.PGPROOF_CATALOG_URL || undefined,
-    storageDir: resolve(env.PGPROOF_STORAGE || join(home, "backups")),
+    storage: env.PGPROOF_STORAGE?.startsWith("s3://") ? env.PGPROOF_STORAGE : resolve(env.PGPROOF_STORAGE || join(home, "backups")),
+    s3ForcePathStyle: env.PGPROOF_S3_FORCE_PATH_STYLE === "true",
+    encryptionKeys: env.PGPROOF_ENCRYPTION_KEYS || undefined,
+    encryptionKeyId: env.PGPROOF_ENCRYPTION_KEY_ID || undefined,
     scratchUrl: env.PGPROOF_SCRATCH_URL || undefined,
     binDirs: env.PGPROOF_PG_BIN ? env.PGPROOF_PG_BIN.split(":").filter(Boolean) : [],
     logLevel: env.PGPROOF_LOG_LEVEL || "warn",

@@ -4,11 +4,35 @@ import type { EngineContext } from "../engine/context.ts";
 import { LocalCluster } from "../postgres/cluster.ts";
 import { parseConnectionUrl, type ConnectionTarget } from "../postgres/connection.ts";
 import { sweepScratchDatabases } from "../postgres/scratch-database.ts";
-import { LocalStorage } from "../storage/local-storage.ts";
+import { readFile } from "node:fs/promises";
+import { Keyring, keyringFromSpec } from "../engine/encryption.ts";
+import { openStorage, storageRegistry, type StorageOptions } from "../storage/open-storage.ts";
+import type { Storage } from "../storage/storage.ts";
 import type { Logger } from "../support/logger.ts";
 import type { PgproofConfig } from "./config.ts";
 
 export const EMBEDDED_CATALOG_DATABASE = "pgproof";
+
+const storageOptions = (config: PgproofConfig): StorageOptions => ({ s3ForcePathStyle: config.s3ForcePathStyle });
+
+/** The engine's surroundings; old artifacts are found through the registry by their recorded location. */
+export function engineContext(parts: {
+  catalog: Catalog;
+  storage: Storage;
+  logger: Logger;
+  binDirs?: string[];
+  keyring?: Keyring;
+  storageOptions?: StorageOptions;
+}): EngineContext {
+  return {
+    catalog: parts.catalog,
+    storage: parts.storage,
+    storages: storageRegistry(parts.storage, parts.storageOptions ?? { s3ForcePathStyle: false }),
+    logger: parts.logger,
+    binDirs: parts.binDirs ?? [],
+    keyring: parts.keyring ?? Keyring.empty(),
+  };
+}
 
 /** An opened pgproof: catalog, storage and scratch server, released in reverse order of acquisition. */
 export interface Runtime extends AsyncDisposable {
@@ -42,7 +66,8 @@ export async function openRuntime(config: PgproofConfig, logger: Logger): Promis
       return [];
     });
     if (dropped.length) logger.info({ dropped }, "dropped scratch databases left by a crashed run");
-    const ctx: EngineContext = { catalog, storage: new LocalStorage(config.storageDir), logger, binDirs: config.binDirs };
+    const keyring = await keyringFromSpec(config.encryptionKeys, config.encryptionKeyId, (path) => readFile(path, "utf8"));
+    const ctx = engineContext({ catalog, storage: openStorage(config.storage, storageOptions(config)), logger, binDirs: config.binDirs, keyring, storageOptions: storageOptions(config) });
     return { ctx, scratch, embedded, [Symbol.asyncDispose]: release };
   } catch (error) {
     await release();

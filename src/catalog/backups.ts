@@ -26,6 +26,8 @@ interface BackupRow {
   verified_at: Date | null;
   source_id: string | null;
   trigger: string;
+  storage_location: string | null;
+  encryption_key_id: string | null;
 }
 
 function toBackup(row: BackupRow): Backup {
@@ -40,6 +42,8 @@ function toBackup(row: BackupRow): Backup {
     sizeBytes: row.size_bytes,
     sha256: row.sha256,
     storageKey: row.storage_key,
+    storageLocation: row.storage_location,
+    encryptionKeyId: row.encryption_key_id,
     pgDumpVersion: row.pg_dump_version,
     serverVersion: row.server_version,
     manifest: row.manifest === null ? null : Manifest.parse(row.manifest),
@@ -155,14 +159,25 @@ export async function deleteBackupRow(db: Queryable, id: string): Promise<Backup
 }
 
 /** Records the start of one attempt at a backup; returns its number. */
-export async function startAttempt(db: Queryable, backupId: string, workerId: string | undefined, storageKey: string): Promise<number> {
+export async function startAttempt(
+  db: Queryable,
+  backupId: string,
+  workerId: string | undefined,
+  artifact: { key: string; location: string; encryptionKeyId: string | null },
+): Promise<number> {
   const { rows } = await db.query<{ attempt: number }>(
     `INSERT INTO backup_attempts (backup_id, attempt, worker_id)
      SELECT $1, coalesce(max(attempt), 0) + 1, $2 FROM backup_attempts WHERE backup_id = $1 RETURNING attempt`,
     [backupId, workerId ?? null],
   );
   // The key is known before the first byte, so whoever finds this backup abandoned can clean up its partial artifact.
-  await db.query("UPDATE backups SET worker_id = $2, storage_key = $3 WHERE id = $1", [backupId, workerId ?? null, storageKey]);
+  await db.query("UPDATE backups SET worker_id = $2, storage_key = $3, storage_location = $4, encryption_key_id = $5 WHERE id = $1", [
+    backupId,
+    workerId ?? null,
+    artifact.key,
+    artifact.location,
+    artifact.encryptionKeyId,
+  ]);
   return rows[0]!.attempt;
 }
 

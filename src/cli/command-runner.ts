@@ -31,7 +31,7 @@ export interface CommandEnv {
 export function configFromOptions(options: GlobalOptions): PgproofConfig {
   return configFromEnv(process.env, {
     home: options.home,
-    storageDir: options.storage,
+    storage: options.storage,
     catalogUrl: options.catalogUrl,
     scratchUrl: options.scratchUrl,
     logLevel: options.verbose ? "info" : process.env.PGPROOF_LOG_LEVEL ? undefined : options.logLevel,

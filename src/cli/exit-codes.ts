@@ -54,6 +54,10 @@ export function exitCodeFor(error: PgproofError): number {
       return 20;
     case "RestoreFailed":
       return 21;
+    case "DecryptionFailed":
+      return 22;
+    case "EncryptionKeyMissing":
+      return 23;
     case "Cancelled":
       return 130;
     case "Internal":

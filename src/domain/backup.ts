@@ -28,6 +28,8 @@ export const Backup = z.object({
   sizeBytes: z.number().int().nullable(),
   sha256: z.string().nullable(),
   storageKey: z.string().nullable(),
+  storageLocation: z.string().nullable(),
+  encryptionKeyId: z.string().nullable(),
   pgDumpVersion: z.string().nullable(),
   serverVersion: z.string().nullable(),
   manifest: Manifest.nullable(),

@@ -62,6 +62,16 @@ export class RestoreFailed extends TaggedError<"RestoreFailed"> {
   readonly _tag = "RestoreFailed";
 }
 
+/** An encrypted artifact that does not decrypt: altered, reordered, truncated, or the wrong key. */
+export class DecryptionFailed extends TaggedError<"DecryptionFailed"> {
+  readonly _tag = "DecryptionFailed";
+}
+
+/** The key an artifact was encrypted with is not configured here. */
+export class EncryptionKeyMissing extends TaggedError<"EncryptionKeyMissing"> {
+  readonly _tag = "EncryptionKeyMissing";
+}
+
 /** A request body larger than the server accepts. */
 export class PayloadTooLarge extends TaggedError<"PayloadTooLarge"> {
   readonly _tag = "PayloadTooLarge";
@@ -131,6 +141,8 @@ export type PgproofError =
   | RestoreTargetUnsafe
   | PayloadTooLarge
   | RestoreFailed
+  | DecryptionFailed
+  | EncryptionKeyMissing
   | BackupInvalidState
   | SourceUnreachable
   | SourceRejected
@@ -157,6 +169,8 @@ const TAGS: Record<ErrorTag, true> = {
   RestoreTargetUnsafe: true,
   PayloadTooLarge: true,
   RestoreFailed: true,
+  DecryptionFailed: true,
+  EncryptionKeyMissing: true,
   BackupInvalidState: true,
   SourceUnreachable: true,
   SourceRejected: true,

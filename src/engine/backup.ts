@@ -1,4 +1,5 @@
-import { pipeline } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
+import { encryptStream } from "./encryption.ts";
 import pg from "pg";
 import type { Backup } from "../domain/backup.ts";
 import { BackupInvalidState, Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError, type PgproofError } from "../domain/errors.ts";
@@ -71,7 +72,8 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest): Pro
   const backup = request.backupId ? await getBackup(ctx.catalog.pool, request.backupId) : await createBackupRecord(ctx.catalog.pool, source, { sourceId: request.sourceId, trigger: request.trigger, workerId: request.workerId });
   if (backup.status !== "in_progress") throw new BackupInvalidState(`backup ${backup.id} is ${backup.status}, not in_progress`);
   const key = artifactKey(backup.id, request.keyPrefix);
-  const attempt = await startAttempt(ctx.catalog.pool, backup.id, request.workerId, key);
+  const encryptWith = ctx.keyring.activeId;
+  const attempt = await startAttempt(ctx.catalog.pool, backup.id, request.workerId, { key, location: ctx.storage.description, encryptionKeyId: encryptWith ?? null });
   let stored = false;
   let client: pg.Client | undefined;
   try {
@@ -128,7 +130,9 @@ async function dumpInSnapshot(
     if (exit.aborted) throw new Cancelled("pg_dump was stopped");
     if (exit.code !== 0) throw new DumpFailed(`pg_dump failed (${exit.code ?? exit.signal}): ${lastLines(exit.stderr)}`);
   });
-  const body = pipeline(dump.stdout, dumpSucceeded, digest, new Tee(toc.input), () => {});
+  // The table of contents is read from the plaintext; the checksum covers the stored bytes.
+  const stages = [dumpSucceeded, new Tee(toc.input), ...(ctx.keyring.activeId ? [encryptStream(ctx.keyring.activeId, ctx.keyring.key(ctx.keyring.activeId))] : []), digest];
+  const body = pipeline([dump.stdout, ...stages], () => {}) as unknown as Readable;
 
   const abortOnFailure = <T>(promise: Promise<T>) =>
     promise.catch((error: unknown) => {

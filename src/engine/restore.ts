@@ -12,6 +12,7 @@ import type { EngineContext } from "./context.ts";
 import { runBackup } from "./backup.ts";
 import { listBaseTables } from "./manifest-capture.ts";
 import { asCompleted } from "./verify.ts";
+import { openArtifact } from "./artifact-reader.ts";
 import { verifyHeader } from "./verify-header.ts";
 
 export interface RestoreRequest {
@@ -51,7 +52,8 @@ export async function runRestore(ctx: EngineContext, request: RestoreRequest): P
   const { target } = request;
 
   // Never feed damaged bytes into a real database.
-  const check = await verifyHeader(ctx.storage, backup, pgRestore, { signal: request.signal });
+  const storage = ctx.storages.at(backup.storageLocation);
+  const check = await verifyHeader(storage, backup, pgRestore, { signal: request.signal, keyring: ctx.keyring });
   if (!check.passed) throw new Conflict(`backup ${backup.id} failed its integrity check and was not restored: ${check.message}`);
 
   let safetyBackupId: string | null = null;
@@ -71,7 +73,7 @@ export async function runRestore(ctx: EngineContext, request: RestoreRequest): P
 
   try {
     const prelude = request.createsDatabase ? "" : await dropStatements(target, backup.manifest.tables);
-    await restoreInOneTransaction(ctx, backup.storageKey, target, { pgRestore, prelude, clean: !request.createsDatabase, signal: request.signal });
+    await restoreInOneTransaction(ctx, await openArtifact(ctx, backup, request.signal), target, { pgRestore, prelude, clean: !request.createsDatabase, signal: request.signal });
   } catch (error) {
     if (request.createsDatabase) {
       await withClient(withDatabase(target, "postgres"), (c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(target.database)} WITH (FORCE)`)).catch(
@@ -110,13 +112,12 @@ async function dropStatements(target: ConnectionTarget, tables: ReadonlyArray<{ 
  */
 async function restoreInOneTransaction(
   ctx: EngineContext,
-  storageKey: string,
+  input: Readable,
   target: ConnectionTarget,
   options: { pgRestore: ClientTool; prelude: string; clean: boolean; signal?: AbortSignal },
 ): Promise<void> {
   const psql = await clientFor("psql", options.pgRestore.major, ctx.binDirs);
   const secrets = target.password ? [target.password] : [];
-  const input = await ctx.storage.get(storageKey, { signal: options.signal });
   const toSql = startProcess(options.pgRestore.path, ["--file", "-", ...(options.clean ? ["--clean", "--if-exists"] : [])], { stdin: "pipe", signal: options.signal });
   const apply = startProcess(psql.path, ["--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--dbname", target.database], {
     env: libpqEnv(target),

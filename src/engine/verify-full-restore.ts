@@ -9,7 +9,7 @@ import { startProcess } from "../support/run-process.ts";
 import type { Storage } from "../storage/storage.ts";
 import { compareWithManifest, type RestoredState } from "./compare-manifest.ts";
 import { captureInventory, fingerprintTables, listBaseTables } from "./manifest-capture.ts";
-import { artifactPresence, emptyEvidence, judgeArtifact, readArtifact, type CompletedBackup, type LevelResult } from "./verify-header.ts";
+import { artifactPresence, emptyEvidence, judgeArtifact, readArtifact, requireKey, type CompletedBackup, type LevelResult, type ReadOptions } from "./verify-header.ts";
 
 const RESTORE_NOTE = "restored without owners, grants or tablespaces (--no-owner --no-privileges --no-tablespaces): the scratch server need not have the source's roles";
 
@@ -52,12 +52,13 @@ export async function verifyFullRestore(
   backup: CompletedBackup,
   pgRestore: ClientTool,
   scratch: ConnectionTarget,
-  options: { signal?: AbortSignal; onProgress?: (bytes: number) => void },
+  options: ReadOptions,
 ): Promise<LevelResult> {
   const manifest = backup.manifest;
   const evidence = emptyEvidence(manifest, [RESTORE_NOTE]);
   const absent = await artifactPresence(storage, backup);
   if (absent) return { passed: false, message: absent, evidence };
+  requireKey(backup, options);
 
   const lacking = await missingExtensions(scratch, manifest.inventory.extensions);
   if (lacking.length) {
@@ -75,18 +76,19 @@ export async function verifyFullRestore(
       ["--no-owner", "--no-privileges", "--no-tablespaces", "--exit-on-error", "--no-password", "--dbname", target.database],
       { env: libpqEnv(target), stdin: "pipe", stdout: "ignore", signal: options.signal },
     );
-    const [read, exit] = await Promise.allSettled([readArtifact(input, pgRestore, restore.stdin, options), restore.done]);
+    const [read, exit] = await Promise.allSettled([readArtifact(input, pgRestore, restore.stdin, { ...options, encryptionKeyId: backup.encryptionKeyId }), restore.done]);
     evidence.restoreMs = Math.round(performance.now() - started);
     options.signal?.throwIfAborted();
 
     if (exit.status === "rejected") throw exit.reason;
     if (exit.value.code !== 0) {
       const detail = exit.value.stderr.trim().split("\n").slice(-5).join("; ");
-      const artifact = read.status === "fulfilled" ? judgeArtifact(backup, read.value.digest, read.value.toc).problems : [];
+      const artifact = read.status === "fulfilled" ? judgeArtifact(backup, read.value.digest, read.value.toc, read.value.decryption).problems : [];
       return { passed: false, message: [...artifact, `pg_restore failed: ${detail || `exit ${exit.value.code}`}`].join("; "), evidence };
     }
     if (read.status === "rejected") throw new StorageFailure(`could not read artifact ${backup.storageKey} from ${storage.description}`, { cause: read.reason });
-    const artifact = judgeArtifact(backup, read.value.digest, read.value.toc);
+    const artifact = judgeArtifact(backup, read.value.digest, read.value.toc, read.value.decryption);
+    if (read.value.decryption) return { passed: false, message: artifact.problems.join("; "), evidence };
 
     const restored = await captureRestored(target, options.signal);
     const comparison = compareWithManifest(manifest, restored, baseline);

@@ -6,6 +6,8 @@ import type { ClientTool } from "../postgres/client-tools.ts";
 import type { Storage } from "../storage/storage.ts";
 import { Digest, Tee } from "./artifact-streams.ts";
 import { startTocReader, tablesWithoutData, type TocResult } from "./dump-toc.ts";
+import { DecryptionFailed } from "../domain/errors.ts";
+import { Keyring, decryptStream } from "./encryption.ts";
 
 export interface LevelResult {
   passed: boolean;
@@ -45,9 +47,13 @@ export async function artifactPresence(storage: Storage, backup: CompletedBackup
 }
 
 /** Judges the checksum and table of contents seen while reading the artifact. */
-export function judgeArtifact(backup: CompletedBackup, digest: Digest, toc: TocResult): ArtifactProblems {
+export function judgeArtifact(backup: CompletedBackup, digest: Digest, toc: TocResult, decryption?: DecryptionFailed): ArtifactProblems {
   const problems: string[] = [];
   const mismatches: Mismatch[] = [];
+  if (decryption) {
+    // Decryption stopped the read, so the size, checksum and table of contents say nothing more.
+    return { problems: [`decryption failed: ${decryption.message}`], mismatches };
+  }
   if (digest.bytes !== backup.sizeBytes) problems.push(`read ${digest.bytes} bytes, the catalog recorded ${backup.sizeBytes}`);
   else if (digest.sha256() !== backup.sha256) problems.push(`SHA-256 ${digest.sha256()} does not match the recorded ${backup.sha256}`);
   if (!toc.ok) problems.push(toc.reason);
@@ -59,17 +65,41 @@ export function judgeArtifact(backup: CompletedBackup, digest: Digest, toc: TocR
   return { problems, mismatches };
 }
 
-/** Reads the whole artifact once through a digest and a table-of-contents reader into `sink`. */
+export interface ReadOptions {
+  signal?: AbortSignal;
+  onProgress?: (bytes: number) => void;
+  /** Set for an encrypted artifact: every chunk is authenticated as it is read. */
+  keyring?: Keyring;
+  encryptionKeyId?: string | null;
+}
+
+/**
+ * Reads the whole artifact once: a digest of the stored bytes, then decryption when the artifact
+ * is encrypted, then a table-of-contents reader, into `sink`. `decryption` holds why decryption
+ * failed, when it did; the stream stops there.
+ */
 export async function readArtifact(
   stream: Readable,
   pgRestore: ClientTool,
   sink: Writable,
-  options: { signal?: AbortSignal; onProgress?: (bytes: number) => void },
-): Promise<{ digest: Digest; toc: TocResult }> {
+  options: ReadOptions,
+): Promise<{ digest: Digest; toc: TocResult; decryption?: DecryptionFailed }> {
   const digest = new Digest(options.onProgress);
   const toc = startTocReader(pgRestore, options.signal);
-  await pipeline(stream, digest, new Tee(toc.input), sink, { signal: options.signal });
+  const decrypt = options.encryptionKeyId ? [decryptStream(options.keyring ?? Keyring.empty())] : [];
+  try {
+    await pipeline([stream, digest, ...decrypt, new Tee(toc.input), sink], { signal: options.signal });
+  } catch (error) {
+    if (!(error instanceof DecryptionFailed)) throw error;
+    toc.input.destroy();
+    return { digest, toc: await toc.result, decryption: error };
+  }
   return { digest, toc: await toc.result };
+}
+
+/** A missing key is this machine's problem, not the backup's: it throws EncryptionKeyMissing before any work. */
+export function requireKey(backup: Pick<CompletedBackup, "encryptionKeyId">, options: Pick<ReadOptions, "keyring">): void {
+  if (backup.encryptionKeyId) (options.keyring ?? Keyring.empty()).key(backup.encryptionKeyId);
 }
 
 export function discard(): Writable {
@@ -81,13 +111,15 @@ export async function verifyHeader(
   storage: Storage,
   backup: CompletedBackup,
   pgRestore: ClientTool,
-  options: { signal?: AbortSignal; onProgress?: (bytes: number) => void },
+  options: ReadOptions,
 ): Promise<LevelResult> {
-  const evidence = emptyEvidence(backup.manifest, ["header-only: checksum and table of contents checked; no rows were restored"]);
+  const note = backup.encryptionKeyId ? "header-only: checksum, every encrypted chunk and the table of contents checked; no rows were restored" : "header-only: checksum and table of contents checked; no rows were restored";
+  const evidence = emptyEvidence(backup.manifest, [note]);
   const absent = await artifactPresence(storage, backup);
   if (absent) return { passed: false, message: absent, evidence };
-  const { digest, toc } = await readArtifact(await storage.get(backup.storageKey), pgRestore, discard(), options);
-  const { problems, mismatches } = judgeArtifact(backup, digest, toc);
+  requireKey(backup, options);
+  const { digest, toc, decryption } = await readArtifact(await storage.get(backup.storageKey), pgRestore, discard(), { ...options, encryptionKeyId: backup.encryptionKeyId });
+  const { problems, mismatches } = judgeArtifact(backup, digest, toc, decryption);
   evidence.mismatches = mismatches;
   if (problems.length) return { passed: false, message: problems.join("; "), evidence };
   return { passed: true, message: `checksum and table of contents match (${backup.manifest.tables.length} tables with data)`, evidence };

@@ -82,13 +82,14 @@ export async function executeVerification(
     // The backup may have changed since the run was recorded (a queued run starts later).
     const backup = asCompleted(await getBackup(ctx.catalog.pool, running.backupId));
     const pgRestore = await clientFor("pg_restore", Number.parseInt(backup.pgDumpVersion ?? "0", 10), ctx.binDirs);
-    const levelOptions = { signal: options.signal, onProgress: options.onProgress };
+    const levelOptions = { signal: options.signal, onProgress: options.onProgress, keyring: ctx.keyring };
+    const storage = ctx.storages.at(backup.storageLocation);
     if (running.level === "full-restore") {
       if (!options.scratch) throw new InvalidInput("full-restore verification needs a scratch server", ["scratch"]);
       await assertScratchSafe(ctx, backup, options.scratch);
-      result = await verifyFullRestore(ctx.storage, backup, pgRestore, options.scratch, levelOptions);
+      result = await verifyFullRestore(storage, backup, pgRestore, options.scratch, levelOptions);
     } else {
-      result = await verifyHeader(ctx.storage, backup, pgRestore, levelOptions);
+      result = await verifyHeader(storage, backup, pgRestore, levelOptions);
     }
   } catch (thrown) {
     return fail(thrown);

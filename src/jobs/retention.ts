@@ -32,12 +32,12 @@ export async function applyRetention(ctx: EngineContext, sourceId: string, optio
   if (options.dryRun) return { sourceId, purged, kept };
 
   for (const { id } of purged) {
-    const { rows: hidden } = await db.query<{ storage_key: string | null }>(
-      "UPDATE backups SET purging_at = coalesce(purging_at, now()) WHERE id = $1 AND status <> 'in_progress' RETURNING storage_key",
+    const { rows: hidden } = await db.query<{ storage_key: string | null; storage_location: string | null }>(
+      "UPDATE backups SET purging_at = coalesce(purging_at, now()) WHERE id = $1 AND status <> 'in_progress' RETURNING storage_key, storage_location",
       [id],
     );
     if (!hidden[0]) continue;
-    if (hidden[0].storage_key) await ctx.storage.delete(hidden[0].storage_key);
+    if (hidden[0].storage_key) await ctx.storages.at(hidden[0].storage_location).delete(hidden[0].storage_key);
     await db.query("DELETE FROM backups WHERE id = $1", [id]);
   }
   return { sourceId, purged, kept };

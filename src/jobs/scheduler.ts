@@ -86,6 +86,7 @@ export async function runRetention(deps: WorkerDeps, now = new Date()): Promise<
     try {
       for (const source of await listSources(deps.ctx.catalog.pool)) await applyRetention(deps.ctx, source.id, { now });
       await sweepOrphanArtifacts(deps.ctx);
+      await deps.ctx.storage.sweepIncompleteUploads?.(now);
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [RETENTION_LOCK]);
     }

@@ -55,10 +55,10 @@ export async function reapLostWorkers(ctx: EngineContext, scratch: ConnectionTar
        ) RETURNING id`,
       [leaseMs],
     );
-    const out: Array<ReapedWorker & { keys: string[] }> = [];
+    const out: Array<ReapedWorker & { artifacts: Array<{ key: string; location: string | null }> }> = [];
     for (const { id } of lost) {
-      const { rows: backups } = await tx.query<{ id: string; storage_key: string | null }>(
-        `UPDATE backups SET status = 'failed', error = $2, finished_at = now() WHERE worker_id = $1 AND status = 'in_progress' RETURNING id, storage_key`,
+      const { rows: backups } = await tx.query<{ id: string; storage_key: string | null; storage_location: string | null }>(
+        `UPDATE backups SET status = 'failed', error = $2, finished_at = now() WHERE worker_id = $1 AND status = 'in_progress' RETURNING id, storage_key, storage_location`,
         [id, WORKER_LOST],
       );
       await tx.query(`UPDATE backup_attempts SET finished_at = now(), error = $2 WHERE worker_id = $1 AND finished_at IS NULL`, [id, WORKER_LOST]);
@@ -67,14 +67,15 @@ export async function reapLostWorkers(ctx: EngineContext, scratch: ConnectionTar
         id,
         `${WORKER_LOST}; the restore ran in one transaction, so the target was left as it was`,
       ]);
-      out.push({ workerId: id, backups: backups.map((b) => b.id), keys: backups.flatMap((b) => (b.storage_key ? [b.storage_key] : [])) });
+      out.push({ workerId: id, backups: backups.map((b) => b.id), artifacts: backups.flatMap((b) => (b.storage_key ? [{ key: b.storage_key, location: b.storage_location }] : [])) });
     }
     return out;
   });
   for (const worker of reaped) {
-    for (const key of worker.keys) {
-      await ctx.storage.discardIncomplete(key);
-      await ctx.storage.delete(key);
+    for (const { key, location } of worker.artifacts) {
+      const storage = ctx.storages.at(location);
+      await storage.discardIncomplete(key);
+      await storage.delete(key);
     }
     await dropScratchDatabasesOf(scratch, worker.workerId).catch((error: unknown) => ctx.logger.warn({ err: error, workerId: worker.workerId }, "could not drop a lost worker's scratch databases"));
     ctx.logger.warn({ workerId: worker.workerId, backups: worker.backups }, "reaped a lost worker");

@@ -22,4 +22,13 @@ export interface Storage {
   list(prefix?: string): AsyncIterable<StoredObject>;
   /** Removes what an interrupted `put` of `key` left behind (a crashed process cannot clean up after itself). */
   discardIncomplete(key: string): Promise<void>;
+  /** Removes stale unfinished uploads (S3 multipart); where nothing of the kind exists, absent. */
+  sweepIncompleteUploads?(now?: Date): Promise<number>;
+}
+
+/** Storages by location ("local:/dir", "s3://bucket/prefix"): old backups stay readable where they are. */
+export interface StorageRegistry {
+  /** Where new artifacts go. */
+  current: Storage;
+  at(location: string | null): Storage;
 }

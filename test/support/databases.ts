@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { inject } from "vitest";
 import { Catalog } from "../../src/catalog/catalog.ts";
+import { engineContext } from "../../src/app/runtime.ts";
 import type { EngineContext } from "../../src/engine/context.ts";
 import { withClient } from "../../src/postgres/client.ts";
 import { toConnectionString, withDatabase, type ConnectionTarget } from "../../src/postgres/connection.ts";
@@ -50,7 +51,7 @@ export async function openTestPgproof(): Promise<TestPgproof> {
   const catalog = await Catalog.open(catalogTarget);
   const scratch = withDatabase(homeServer(), "postgres");
   return {
-    ctx: { catalog, storage: new LocalStorage(storageDir), logger: silentLogger, binDirs: [] },
+    ctx: engineContext({ catalog, storage: new LocalStorage(storageDir), logger: silentLogger }),
     catalogTarget,
     scratch,
     storageDir,

@@ -7,6 +7,7 @@ import { deleteBackupRow, getBackup, listBackupsPage } from "../../catalog/backu
 import { getVerification, latestVerifications, listVerifications } from "../../catalog/verifications.ts";
 import { getSource, listSources } from "../../catalog/sources.ts";
 import { startVerificationRun } from "../../engine/verify.ts";
+import { openArtifact } from "../../engine/artifact-reader.ts";
 import { asCompleted } from "../../engine/verify.ts";
 import { scratchServer } from "../../jobs/handlers.ts";
 import { actorOf, audit, requireRole, type ApiApp, type ApiDeps } from "../context.ts";
@@ -76,7 +77,7 @@ export function registerBackupRoutes(app: ApiApp, deps: ApiDeps): void {
       await requireRole(c, deps, "admin", "delete backups");
       const { id } = c.req.valid("param");
       const backup = await deps.ctx.catalog.transaction((tx) => deleteBackupRow(tx, id));
-      if (backup.storageKey) await deps.ctx.storage.delete(backup.storageKey);
+      if (backup.storageKey) await deps.ctx.storages.at(backup.storageLocation).delete(backup.storageKey);
       await audit(c, deps, { action: "backup.delete", targetType: "backup", targetId: id, outcome: "ok" });
       return c.body(null, 204);
     },
@@ -95,10 +96,11 @@ export function registerBackupRoutes(app: ApiApp, deps: ApiDeps): void {
       await requireRole(c, deps, "admin", "download artifacts");
       const { id } = c.req.valid("param");
       const backup = asCompleted(await getBackup(db, id));
-      const stream = await deps.ctx.storage.get(backup.storageKey);
+      const stream = await openArtifact(deps.ctx, backup);
       await audit(c, deps, { action: "backup.download", targetType: "backup", targetId: id, outcome: "ok" });
       c.header("content-type", "application/octet-stream");
-      c.header("content-length", String(backup.sizeBytes));
+      // An encrypted artifact is served decrypted, so its stored size is not the body's.
+      if (!backup.encryptionKeyId) c.header("content-length", String(backup.sizeBytes));
       c.header("content-disposition", `attachment; filename="${backup.id}.dump"`);
       return c.body(Readable.toWeb(stream) as ReadableStream, 200);
     },

@@ -129,21 +129,21 @@ export function registerSourceRoutes(app: ApiApp, deps: ApiDeps): void {
       await getSource(db, id);
       const count = await countBackupsOfSource(db, id);
       if (count > 0 && !deleteBackups) throw new Conflict(`source ${id} has ${count} backups; pass ?deleteBackups=true to delete them too`);
-      const keys: string[] = [];
+      const artifacts: Array<{ key: string; location: string | null }> = [];
       await deps.ctx.catalog.transaction(async (tx) => {
         for (;;) {
           const page = await listBackupsPage(tx, { sourceId: id, limit: 200 });
           for (const backup of page.items) {
             await deleteBackupRow(tx, backup.id);
-            if (backup.storageKey) keys.push(backup.storageKey);
+            if (backup.storageKey) artifacts.push({ key: backup.storageKey, location: backup.storageLocation });
           }
           if (!page.next) break;
         }
         await deleteSource(tx, id);
       });
       // Rows go first: at worst an unlisted artifact remains, never a listed backup without one.
-      for (const key of keys) await deps.ctx.storage.delete(key);
-      await audit(c, deps, { action: "source.delete", targetType: "source", targetId: id, outcome: "ok", details: { backupsDeleted: keys.length } });
+      for (const a of artifacts) await deps.ctx.storages.at(a.location).delete(a.key);
+      await audit(c, deps, { action: "source.delete", targetType: "source", targetId: id, outcome: "ok", details: { backupsDeleted: artifacts.length } });
       return c.body(null, 204);
     },
   );
