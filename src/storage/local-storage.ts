@@ -65,8 +65,9 @@ export class LocalStorage implements Storage {
   }
 
   async stat(key: string): Promise<StoredObject | null> {
+    const path = this.pathOf(key);
     try {
-      const info = await stat(this.pathOf(key));
+      const info = await stat(path);
       return info.isFile() ? { key, sizeBytes: info.size } : null;
     } catch (error) {
       if (isFsError(error) && error.code === "ENOENT") return null;

@@ -91,8 +91,9 @@ export class S3Storage implements Storage {
   }
 
   async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+    const objectKey = this.objectKey(key);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }), { abortSignal: options.signal });
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: objectKey }), { abortSignal: options.signal });
       return response.Body as Readable;
     } catch (error) {
       throw this.failure("read", key, error);
@@ -100,8 +101,9 @@ export class S3Storage implements Storage {
   }
 
   async stat(key: string): Promise<StoredObject | null> {
+    const objectKey = this.objectKey(key);
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }));
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: objectKey }));
       return { key, sizeBytes: Number(head.ContentLength ?? 0) };
     } catch (error) {
       if (statusOf(error) === 404) return null;
