@@ -1,19 +1,9 @@
 import cliProgress from "cli-progress";
+import { formatBytes } from "../domain/format.ts";
 
 export interface Progress {
   update(bytes: number): void;
   stop(): void;
-}
-
-function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 /** A progress bar on stderr, drawn from the first byte on; `total` unknown (a dump) shows bytes written. */

@@ -1,13 +1,7 @@
+import { formatBytes } from "../../src/domain/format.ts";
+
 export function bytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return "–";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  return n === null || n === undefined ? "–" : formatBytes(n);
 }
 
 export function when(iso: string | null | undefined): string {
