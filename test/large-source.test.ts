@@ -63,6 +63,11 @@ describe("a source larger than the heap", () => {
     const before = await storedFiles();
     const running = runBackup(pgproof.ctx, { source: big });
     await waitFor(async () => (await partialWritten()) && (await dumpRunningFor(big.database)) !== "", "the dump to start writing");
+    // Running work reports its progress in the catalog, for the console.
+    await waitFor(async () => {
+      const [row] = await sql<{ progress_bytes: number | null }>(pgproof.catalogTarget, "SELECT progress_bytes FROM backups WHERE source_database = $1 AND status = 'in_progress'", [big.database]);
+      return (row?.progress_bytes ?? 0) > 0;
+    }, "progress to be recorded");
     const pid = (await dumpRunningFor(big.database)).split("\n")[0]!;
     process.kill(Number(pid), "SIGKILL");
     const error = await running.catch((e: unknown) => e);

@@ -29,7 +29,8 @@ export function backupView(backup: Backup, context: BackupContext = {}): BackupV
     verifiedAt: iso(backup.verifiedAt),
     error: backup.error,
     manifest: backup.manifest ? manifestTotals(backup.manifest) : null,
-    lastVerification: v ? { id: v.id, level: v.level, status: v.status, restoreMs: v.evidence?.restoreMs ?? null, finishedAt: iso(v.finishedAt) } : null,
+    lastVerification: v ? { id: v.id, level: v.level, status: v.status, restoreMs: v.evidence?.restoreMs ?? null, finishedAt: iso(v.finishedAt), progressBytes: v.progressBytes } : null,
+    progressBytes: backup.status === "in_progress" ? backup.progressBytes : null,
     retentionExpiresAt: context.retentionDays ? new Date(backup.createdAt.getTime() + context.retentionDays * 86_400_000).toISOString() : null,
   };
 }

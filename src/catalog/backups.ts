@@ -28,6 +28,7 @@ interface BackupRow {
   trigger: string;
   storage_location: string | null;
   encryption_key_id: string | null;
+  progress_bytes: number | null;
 }
 
 function toBackup(row: BackupRow): Backup {
@@ -51,6 +52,7 @@ function toBackup(row: BackupRow): Backup {
     error: row.error,
     verifyLevel: row.verify_level,
     verifiedAt: row.verified_at,
+    progressBytes: row.progress_bytes,
   });
 }
 

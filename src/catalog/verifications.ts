@@ -14,6 +14,7 @@ interface VerificationRow {
   triggered_by: string;
   message: string | null;
   evidence: unknown;
+  progress_bytes: number | null;
 }
 
 function toVerification(row: VerificationRow): Verification {
@@ -27,6 +28,7 @@ function toVerification(row: VerificationRow): Verification {
     triggeredBy: row.triggered_by,
     message: row.message,
     evidence: row.evidence,
+    progressBytes: row.progress_bytes,
   });
 }
 

@@ -95,10 +95,19 @@ export const BackupView = z.object({
   error: z.string().nullable(),
   manifest: ManifestSummary.nullable(),
   lastVerification: z
-    .object({ id: Id, level: z.enum(VERIFY_LEVELS), status: z.enum(VERIFICATION_STATUSES), restoreMs: z.number().int().nullable(), finishedAt: Timestamp.nullable() })
+    .object({
+      id: Id,
+      level: z.enum(VERIFY_LEVELS),
+      status: z.enum(VERIFICATION_STATUSES),
+      restoreMs: z.number().int().nullable(),
+      finishedAt: Timestamp.nullable(),
+      progressBytes: z.number().int().nullable(),
+    })
     .nullable(),
   /** When retention by age would let this backup go (other rules may keep it longer). */
   retentionExpiresAt: Timestamp.nullable(),
+  /** Bytes written so far, while in progress. */
+  progressBytes: z.number().int().nullable(),
 });
 export type BackupView = z.infer<typeof BackupView>;
 
@@ -121,6 +130,7 @@ export const VerificationView = z.object({
   triggeredBy: z.string(),
   message: z.string().nullable(),
   evidence: Evidence.nullable(),
+  progressBytes: z.number().int().nullable(),
 });
 export type VerificationView = z.infer<typeof VerificationView>;
 

@@ -37,6 +37,8 @@ export const Backup = z.object({
   error: z.string().nullable(),
   verifyLevel: VerifyLevelSchema.nullable(),
   verifiedAt: z.date().nullable(),
+  /** Bytes written so far while in progress. */
+  progressBytes: z.number().int().nullable(),
 });
 export type Backup = z.infer<typeof Backup>;
 
@@ -87,5 +89,7 @@ export const Verification = z.object({
   triggeredBy: z.string(),
   message: z.string().nullable(),
   evidence: Evidence.nullable(),
+  /** Bytes of the artifact read so far while running. */
+  progressBytes: z.number().int().nullable(),
 });
 export type Verification = z.infer<typeof Verification>;

@@ -1,5 +1,6 @@
 import { pipeline, type Readable } from "node:stream";
 import { encryptStream } from "./encryption.ts";
+import { ProgressRecorder } from "./progress-recorder.ts";
 import pg from "pg";
 import type { Backup } from "../domain/backup.ts";
 import { BackupInvalidState, Cancelled, DumpFailed, SourceRejected, SourceUnreachable, toError, toPgproofError, type PgproofError } from "../domain/errors.ts";
@@ -76,12 +77,18 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest): Pro
   const attempt = await startAttempt(ctx.catalog.pool, backup.id, request.workerId, { key, location: ctx.storage.description, encryptionKeyId: encryptWith ?? null });
   let stored = false;
   let client: pg.Client | undefined;
+  const progress = new ProgressRecorder(ctx.catalog.pool, "backups", backup.id);
+  const onProgress = (bytes: number) => {
+    progress.record(bytes);
+    request.onProgress?.(bytes);
+  };
   try {
     client = await connectSource(source);
     const facts = await serverFacts(client);
     const pgDump = await clientFor("pg_dump", majorOf(facts.versionNum), ctx.binDirs);
     const pgRestore = await clientFor("pg_restore", pgDump.major, ctx.binDirs);
-    const result = await dumpInSnapshot(ctx, client, { ...request, pgDump, pgRestore, key, facts, onStored: () => (stored = true) });
+    const result = await dumpInSnapshot(ctx, client, { ...request, onProgress, pgDump, pgRestore, key, facts, onStored: () => (stored = true) });
+    await progress.flush();
     const completed = await completeBackup(ctx.catalog.pool, backup.id, { ...result, storageKey: key, pgDumpVersion: pgDump.version, serverVersion: facts.version });
     await finishAttempt(ctx.catalog.pool, backup.id, attempt, null);
     return completed;
@@ -90,6 +97,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest): Pro
     const reason = redact(error.message, secrets);
     ctx.logger.error({ backupId: backup.id, attempt, err: redactError(thrown, secrets) }, "backup failed");
     if (stored) await ctx.storage.delete(key).catch((e: unknown) => ctx.logger.error({ err: e, key }, "could not remove artifact of failed backup"));
+    await progress.flush();
     await finishAttempt(ctx.catalog.pool, backup.id, attempt, reason);
     if (!request.willRetry?.(error)) await failBackup(ctx.catalog.pool, backup.id, reason);
     throw error;

@@ -9,6 +9,7 @@ import { sameDatabase, type ConnectionTarget } from "../postgres/connection.ts";
 import { redact, redactError } from "../support/redact.ts";
 import type { EngineContext } from "./context.ts";
 import { verifyFullRestore } from "./verify-full-restore.ts";
+import { ProgressRecorder } from "./progress-recorder.ts";
 import { verifyHeader, type CompletedBackup, type LevelResult } from "./verify-header.ts";
 
 export interface VerifyRequest {
@@ -78,11 +79,16 @@ export async function executeVerification(
   };
 
   let result: LevelResult;
+  const progress = new ProgressRecorder(ctx.catalog.pool, "verifications", running.id);
   try {
     // The backup may have changed since the run was recorded (a queued run starts later).
     const backup = asCompleted(await getBackup(ctx.catalog.pool, running.backupId));
     const pgRestore = await clientFor("pg_restore", Number.parseInt(backup.pgDumpVersion ?? "0", 10), ctx.binDirs);
-    const levelOptions = { signal: options.signal, onProgress: options.onProgress, keyring: ctx.keyring };
+    const onProgress = (bytes: number) => {
+      progress.record(bytes);
+      options.onProgress?.(bytes);
+    };
+    const levelOptions = { signal: options.signal, onProgress, keyring: ctx.keyring };
     const storage = ctx.storages.at(backup.storageLocation);
     if (running.level === "full-restore") {
       if (!options.scratch) throw new InvalidInput("full-restore verification needs a scratch server", ["scratch"]);
@@ -92,8 +98,10 @@ export async function executeVerification(
       result = await verifyHeader(storage, backup, pgRestore, levelOptions);
     }
   } catch (thrown) {
+    await progress.flush();
     return fail(thrown);
   }
+  await progress.flush();
 
   return ctx.catalog.transaction(async (tx) => {
     const message = redact(result.message, secrets);

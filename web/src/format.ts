@@ -13,3 +13,8 @@ export function ms(value: number | null | undefined): string {
   if (value === null || value === undefined) return "–";
   return value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
 }
+
+export function percent(done: number | null | undefined, total: number | null | undefined): string {
+  if (!done || !total) return "";
+  return `${Math.min(100, Math.round((done / total) * 100))}%`;
+}

@@ -45,6 +45,14 @@ export function BackupDetail({ api, id, canAct }: { api: Api; id: string; canAct
         <dt>Tables / rows</dt><dd>{backup.manifest ? `${backup.manifest.tableCount} / ${backup.manifest.rowCount}` : "–"}</dd>
         <dt>Retention until</dt><dd>{backup.retentionExpiresAt ? when(backup.retentionExpiresAt) : "kept"}</dd>
       </dl>
+      {backup.status === "in_progress" && (
+        <p role="status" aria-live="polite">Backing up: {bytes(backup.progressBytes ?? 0)} written so far…</p>
+      )}
+      {backup.verifications.filter((v) => v.status === "running").map((v) => (
+        <p key={v.id} role="status" aria-live="polite">
+          Verifying ({v.level}): <progress max={backup.sizeBytes ?? 1} value={v.progressBytes ?? 0} /> {bytes(v.progressBytes ?? 0)} of {bytes(backup.sizeBytes)} read
+        </p>
+      ))}
       {backup.error && <p role="alert" className="error"><strong>Why it failed:</strong> {backup.error}</p>}
       {canAct && (
         <div className="toolbar" aria-label="actions">

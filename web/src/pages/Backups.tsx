@@ -2,7 +2,7 @@ import { useState } from "react";
 import type { Api } from "../api-client.ts";
 import { BACKUP_STATUSES } from "../../../src/domain/enums.ts";
 import { BackupBadge } from "../components/BadgeView.tsx";
-import { bytes, ms, when } from "../format.ts";
+import { bytes, ms, percent, when } from "../format.ts";
 import { usePolled } from "../hooks.ts";
 
 export function Backups({ api, initialSource, canAct }: { api: Api; initialSource?: string; canAct: boolean }) {
@@ -54,7 +54,11 @@ export function Backups({ api, initialSource, canAct }: { api: Api; initialSourc
               <tr key={b.id}>
                 <td><a href={`#/backup/${b.id}`}>{when(b.createdAt)}</a></td>
                 <td>{(b.sourceId && names.get(b.sourceId)) ?? `${b.source.database}@${b.source.host}`}</td>
-                <td><BackupBadge backup={b} />{b.lastVerification?.status === "running" && <span className="muted"> verifying…</span>}</td>
+                <td>
+                  <BackupBadge backup={b} />
+                  {b.status === "in_progress" && <span className="muted"> {bytes(b.progressBytes ?? 0)} written</span>}
+                  {b.lastVerification?.status === "running" && <span className="muted"> verifying… {percent(b.lastVerification.progressBytes, b.sizeBytes)}</span>}
+                </td>
                 <td>{bytes(b.sizeBytes)}</td>
                 <td>{ms(b.lastVerification?.restoreMs)}</td>
                 <td>{b.retentionExpiresAt ? when(b.retentionExpiresAt) : "kept"}</td>
