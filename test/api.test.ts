@@ -90,6 +90,7 @@ const routes: RouteCase[] = [
   { method: "GET", path: "/api/v1/backups/{id}", adminOnly: false },
   { method: "DELETE", path: "/api/v1/backups/{id}", adminOnly: true },
   { method: "GET", path: "/api/v1/backups/{id}/artifact", adminOnly: true },
+  { method: "POST", path: "/api/v1/backups/{id}/download-link", adminOnly: true },
   { method: "POST", path: "/api/v1/backups/{id}/verifications", adminOnly: true, body: { level: "header-only" } },
   { method: "GET", path: "/api/v1/verifications/{id}", adminOnly: false },
   { method: "POST", path: "/api/v1/backups/{id}/restore", adminOnly: true, body: { newDatabase: "restored" } },
@@ -268,6 +269,12 @@ describe("sources, backups, verifications", () => {
     expect(bytes.length).toBe(detail.body.sizeBytes);
     expect(bytes.subarray(0, 5).toString()).toBe("PGDMP");
 
+    const link = await server.request("POST", `/api/v1/backups/${ids[2]}/download-link`);
+    expect(link.status).toBe(200);
+    const viaLink = await fetch(`${server.url}${link.body.url}`);
+    expect(Buffer.from(await viaLink.arrayBuffer())).toEqual(bytes);
+    expect((await fetch(`${server.url}${link.body.url}`)).status).toBe(403); // single use
+
     expect((await server.request("DELETE", `/api/v1/backups/${ids[0]}`)).status).toBe(204);
     expect((await server.request("GET", `/api/v1/backups/${ids[0]}`)).status).toBe(404);
     expect(await pgproof.ctx.storage.stat(`${ids[0]}.dump`)).toBeNull();
@@ -401,7 +408,7 @@ describe("audit, config, OpenAPI", () => {
     const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    expect(listed.sort()).toEqual([...routes.map((r) => `${r.method} ${r.path}`), "GET /api/health"].sort());
+    expect(listed.sort()).toEqual([...routes.map((r) => `${r.method} ${r.path}`), "GET /api/health", "GET /api/download/{token}"].sort());
   });
 });
 

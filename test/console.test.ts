@@ -29,7 +29,8 @@ afterAll(async () => {
 
 async function apiBackup(verifyLevel: string | null = null) {
   const started = await server.request("POST", `/api/v1/sources/${sourceId}/backups`, { body: { verifyLevel } });
-  return server.waitFor(`/api/v1/backups/${started.body.id}`, (b) => b.status !== "in_progress" && b.lastVerification?.status !== "running");
+  // With a level, the backup is verified after it completes: wait for that outcome too.
+  return server.waitFor(`/api/v1/backups/${started.body.id}`, (b) => (verifyLevel ? b.status === "verified" || b.status === "failed" : b.status !== "in_progress"));
 }
 
 describe("web console", () => {
@@ -95,6 +96,10 @@ describe("web console", () => {
     await sql(source, "DELETE FROM shop.refunds; DELETE FROM shop.wishlist; UPDATE shop.customers SET name = 'overwritten'");
 
     const page = await signIn(browser, `${server.url}/#/backup/${backup.id}`, server.adminToken);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download" }).click()]);
+    const saved = await download.path();
+    const { stat } = await import("node:fs/promises");
+    expect((await stat(saved)).size).toBe(backup.sizeBytes);
     await page.getByRole("button", { name: "Restore…" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel(/Over the source database/).check();

@@ -263,3 +263,7 @@ export const ConnectionTestView = z.object({
 });
 
 export const CallerView = z.object({ name: z.string(), role: z.enum(TOKEN_ROLES) });
+
+export const DownloadLinkView = z.object({ url: z.string(), expiresAt: Timestamp });
+
+export const DownloadTokenParam = z.strictObject({ token: z.string().regex(/^pgp_[A-Za-z0-9_-]{20,100}$/, "not a download token") });

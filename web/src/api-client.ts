@@ -4,6 +4,7 @@ import {
   BackupList,
   BackupView,
   CallerView,
+  DownloadLinkView,
   ConfigView,
   ConnectionTestView,
   HealthView,
@@ -70,15 +71,12 @@ export class Api {
   restore = (id: string) => this.call(RestoreView, "GET", `/api/v1/restores/${id}`);
   config = () => this.call(ConfigView, "GET", "/api/v1/config");
 
-  /** Downloads go through fetch so the token stays out of URLs. */
+  /** A single-use link the browser streams straight to disk; the token never appears in a URL. */
   async download(id: string): Promise<void> {
-    const response = await fetch(`/api/v1/backups/${id}/artifact`, { headers: { authorization: `Bearer ${this.token}` } });
-    if (!response.ok) throw new ApiError(response.status, "Error", "download failed");
-    const url = URL.createObjectURL(await response.blob());
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = `${id}.dump`;
-    link.click();
-    URL.revokeObjectURL(url);
+    const link = await this.call(DownloadLinkView, "POST", `/api/v1/backups/${id}/download-link`);
+    const anchor = document.createElement("a");
+    anchor.href = link.url;
+    anchor.download = `${id}.dump`;
+    anchor.click();
   }
 }

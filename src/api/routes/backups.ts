@@ -1,7 +1,11 @@
 import { Readable } from "node:stream";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { BackupDetail, BackupList, BackupListQuery, IdParam, VerificationView, VerifyInput } from "../../domain/api.ts";
+import type { Context } from "hono";
+import { BackupDetail, BackupList, BackupListQuery, DownloadLinkView, DownloadTokenParam, IdParam, VerificationView, VerifyInput } from "../../domain/api.ts";
+import { createDownloadLink, useDownloadLink } from "../../catalog/download-links.ts";
+import { recordAudit } from "../../catalog/audit.ts";
+import type { CompletedBackup } from "../../engine/verify-header.ts";
 import { InvalidInput } from "../../domain/errors.ts";
 import { deleteBackupRow, getBackup, listBackupsPage } from "../../catalog/backups.ts";
 import { getVerification, latestVerifications, listVerifications } from "../../catalog/verifications.ts";
@@ -25,6 +29,14 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const createdAt = new Date(at ?? "");
   if (Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) throw new InvalidInput("cursor is not one this server issued", ["cursor"]);
   return { createdAt, id: id! };
+}
+
+function artifactResponse(c: Context, backup: CompletedBackup, stream: Readable) {
+  c.header("content-type", "application/octet-stream");
+  // An encrypted artifact is served decrypted, so its stored size is not the body's.
+  if (!backup.encryptionKeyId) c.header("content-length", String(backup.sizeBytes));
+  c.header("content-disposition", `attachment; filename="${backup.id}.dump"`);
+  return c.body(Readable.toWeb(stream) as ReadableStream, 200);
 }
 
 export function registerBackupRoutes(app: ApiApp, deps: ApiDeps): void {
@@ -98,11 +110,45 @@ export function registerBackupRoutes(app: ApiApp, deps: ApiDeps): void {
       const backup = asCompleted(await getBackup(db, id));
       const stream = await openArtifact(deps.ctx, backup);
       await audit(c, deps, { action: "backup.download", targetType: "backup", targetId: id, outcome: "ok" });
-      c.header("content-type", "application/octet-stream");
-      // An encrypted artifact is served decrypted, so its stored size is not the body's.
-      if (!backup.encryptionKeyId) c.header("content-length", String(backup.sizeBytes));
-      c.header("content-disposition", `attachment; filename="${backup.id}.dump"`);
-      return c.body(Readable.toWeb(stream) as ReadableStream, 200);
+      return artifactResponse(c, backup, stream);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/backups/{id}/download-link",
+      tags,
+      security,
+      request: { params: IdParam },
+      responses: { 200: json(DownloadLinkView, "a single-use link, valid one minute, that streams the artifact without a bearer header (for browsers)"), ...errorResponses },
+    }),
+    async (c) => {
+      await requireRole(c, deps, "admin", "download artifacts");
+      const { id } = c.req.valid("param");
+      asCompleted(await getBackup(db, id));
+      const link = await createDownloadLink(db, { backupId: id, callerTokenId: c.get("caller").id });
+      return c.json({ url: `/api/download/${link.token}`, expiresAt: link.expiresAt.toISOString() }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/download/{token}",
+      tags,
+      request: { params: DownloadTokenParam },
+      responses: { 200: { description: "the artifact (decrypted if it is encrypted)", content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } } }, ...errorResponses },
+    }),
+    async (c) => {
+      const link = await useDownloadLink(db, c.req.valid("param").token).catch(async (error: unknown) => {
+        await recordAudit(db, { actor: "anonymous", action: "backup.download", outcome: "denied", requestId: c.get("requestId"), details: { reason: "bad download link" } });
+        throw error;
+      });
+      const backup = asCompleted(await getBackup(db, link.backupId));
+      const stream = await openArtifact(deps.ctx, backup);
+      await recordAudit(db, { actor: `token#${link.callerTokenId.slice(0, 8)}`, action: "backup.download", targetType: "backup", targetId: backup.id, outcome: "ok", requestId: c.get("requestId"), details: { via: "download link" } });
+      return artifactResponse(c, backup, stream);
     },
   );
 
