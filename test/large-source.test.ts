@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runBackup } from "../src/engine/backup.ts";
+import { reapLostWorkers } from "../src/jobs/workers.ts";
 import { DumpFailed } from "../src/domain/errors.ts";
 import { toConnectionString, type ConnectionTarget } from "../src/postgres/connection.ts";
 import { runProcess, startProcess } from "../src/support/run-process.ts";
@@ -115,5 +116,12 @@ describe("a source larger than the heap", () => {
     const listed: string[] = [];
     for await (const object of pgproof.ctx.storage.list()) listed.push(object.key);
     expect(listed).not.toContain(`${row!.id}.dump`);
+
+    // The killed CLI's heartbeat stops; whoever reaps next fails the backup and removes its partial file.
+    const reaped = await reapLostWorkers(pgproof.ctx, pgproof.scratch, 0);
+    expect(reaped.flatMap((w) => w.backups)).toContain(row!.id);
+    const [after] = await sql<{ status: string; error: string }>(pgproof.catalogTarget, "SELECT status, error FROM backups WHERE id = $1", [row!.id]);
+    expect(after).toMatchObject({ status: "failed", error: expect.stringMatching(/worker lost/) });
+    expect((await storedFiles()).some((f) => f.startsWith(row!.id))).toBe(false);
   });
 });

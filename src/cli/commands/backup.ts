@@ -1,5 +1,6 @@
 import { InvalidInput } from "../../domain/errors.ts";
 import { runBackup } from "../../engine/backup.ts";
+import { Heartbeat } from "../../jobs/workers.ts";
 import { parseConnectionUrl } from "../../postgres/connection.ts";
 import type { CommandEnv } from "../command-runner.ts";
 import { backupJson, printJson } from "../output.ts";
@@ -9,8 +10,10 @@ export async function backupCommand(env: CommandEnv, sourceUrl: string | undefin
   if (!sourceUrl) throw new InvalidInput("--source is required (or set PGPROOF_SOURCE_URL)", ["source"]);
   const source = parseConnectionUrl(sourceUrl, "--source");
   const progress = env.json ? undefined : startProgress("dumping");
+  // With a heartbeat, a backup whose CLI is killed is found and failed by any worker, its partial artifact removed.
+  await using heartbeat = await Heartbeat.start(env.runtime.ctx.catalog, Math.max(250, Math.floor(env.config.leaseMs / 4)));
   try {
-    const backup = await runBackup(env.runtime.ctx, { source, signal: env.signal, onProgress: progress?.update });
+    const backup = await runBackup(env.runtime.ctx, { source, signal: env.signal, onProgress: progress?.update, workerId: heartbeat.id });
     progress?.stop();
     if (env.json) printJson(backupJson(backup));
     else {
