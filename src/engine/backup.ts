@@ -89,17 +89,21 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest): Pro
     const pgRestore = await clientFor("pg_restore", pgDump.major, ctx.binDirs);
     const result = await dumpInSnapshot(ctx, client, { ...request, onProgress, pgDump, pgRestore, key, facts, onStored: () => (stored = true) });
     await progress.flush();
-    const completed = await completeBackup(ctx.catalog.pool, backup.id, { ...result, storageKey: key, pgDumpVersion: pgDump.version, serverVersion: facts.version });
-    await finishAttempt(ctx.catalog.pool, backup.id, attempt, null);
-    return completed;
+    return await ctx.catalog.transaction(async (tx) => {
+      const completed = await completeBackup(tx, backup.id, { ...result, storageKey: key, pgDumpVersion: pgDump.version, serverVersion: facts.version });
+      await finishAttempt(tx, backup.id, attempt, null);
+      return completed;
+    });
   } catch (thrown) {
     const error = request.signal?.aborted ? new Cancelled("backup cancelled") : toPgproofError(thrown);
     const reason = redact(error.message, secrets);
     ctx.logger.error({ backupId: backup.id, attempt, err: redactError(thrown, secrets) }, "backup failed");
     if (stored) await ctx.storage.delete(key).catch((e: unknown) => ctx.logger.error({ err: e, key }, "could not remove artifact of failed backup"));
     await progress.flush();
-    await finishAttempt(ctx.catalog.pool, backup.id, attempt, reason);
-    if (!request.willRetry?.(error)) await failBackup(ctx.catalog.pool, backup.id, reason);
+    await ctx.catalog.transaction(async (tx) => {
+      await finishAttempt(tx, backup.id, attempt, reason);
+      if (!request.willRetry?.(error)) await failBackup(tx, backup.id, reason);
+    });
     throw error;
   } finally {
     await client?.end().catch(() => {});

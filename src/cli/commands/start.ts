@@ -41,7 +41,8 @@ export async function startCommand(env: CommandEnv, options: { host: string; por
   }
 
   let source: Source | undefined = (await listSources(ctx.catalog.pool)).find((s) => s.name === name);
-  if (source && (source.host !== parseConnectionUrl(url).host || source.port !== parseConnectionUrl(url).port)) {
+  const wanted = parseConnectionUrl(url);
+  if (source && (source.host !== wanted.host || source.port !== wanted.port)) {
     // The embedded cluster came up on another port (the old one was taken).
     source = await updateSource(ctx.catalog.pool, sealer, source.id, { url });
   }
