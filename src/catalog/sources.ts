@@ -75,20 +75,8 @@ function toSource(row: SourceRow): Source {
   };
 }
 
-export interface SourceFields {
-  name: string;
-  url: string;
-  schedule: string | null;
-  timezone: string;
-  retentionDays: number | null;
-  keepLast: number | null;
-  verifyLevel: VerifyLevel;
-  paused: boolean;
-  rtoSeconds: number | null;
-  gfsDaily: number | null;
-  gfsWeekly: number | null;
-  gfsMonthly: number | null;
-}
+/** What a caller sets on a source; the rest (id, identity, timestamps) pgproof derives. */
+export type SourceFields = Omit<Source, "id" | "host" | "port" | "database" | "user" | "scheduleSince" | "createdAt" | "updatedAt"> & { url: string };
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === "23505";
