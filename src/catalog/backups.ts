@@ -186,11 +186,3 @@ export async function startAttempt(
 export async function finishAttempt(db: Queryable, backupId: string, attempt: number, error: string | null): Promise<void> {
   await db.query("UPDATE backup_attempts SET finished_at = now(), error = $3 WHERE backup_id = $1 AND attempt = $2", [backupId, attempt, error]);
 }
-
-export async function listAttempts(db: Queryable, backupId: string): Promise<Array<{ attempt: number; error: string | null; finishedAt: Date | null }>> {
-  const { rows } = await db.query<{ attempt: number; error: string | null; finished_at: Date | null }>(
-    "SELECT attempt, error, finished_at FROM backup_attempts WHERE backup_id = $1 ORDER BY attempt",
-    [backupId],
-  );
-  return rows.map((r) => ({ attempt: r.attempt, error: r.error, finishedAt: r.finished_at }));
-}

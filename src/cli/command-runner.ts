@@ -38,6 +38,14 @@ export function configFromOptions(options: GlobalOptions): PgproofConfig {
   });
 }
 
+/** Resolves when the command is interrupted (Ctrl-C, SIGTERM): long-running commands wait on it. */
+export function untilInterrupted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 /**
  * Runs one CLI command: opens pgproof, turns SIGINT/SIGTERM into cancellation, maps errors to
  * exit codes, and releases everything before the process exits.

@@ -20,10 +20,6 @@ export const BACKUP_TRANSITIONS = {
 
 export const VERIFIABLE_STATUSES = ["completed", "verified"] as const satisfies readonly BackupStatus[];
 
-export function canTransition(from: BackupStatus, to: BackupStatus): boolean {
-  return (BACKUP_TRANSITIONS[from] as readonly BackupStatus[]).includes(to);
-}
-
 /** The deeper of two levels; used so a later shallow pass never hides an earlier deep one. */
 export function deeperLevel(a: VerifyLevel | null, b: VerifyLevel): VerifyLevel {
   if (a === null) return b;

@@ -13,7 +13,7 @@ import { connect } from "../postgres/client.ts";
 import { describeTarget, identityOf, libpqEnv, type ConnectionTarget } from "../postgres/connection.ts";
 import { PIN_SESSION_SQL } from "../postgres/session-settings.ts";
 import { redact, redactError } from "../support/redact.ts";
-import { startProcess } from "../support/run-process.ts";
+import { lastLines, startProcess } from "../support/run-process.ts";
 import { Digest, Tee, endGuard } from "./artifact-streams.ts";
 import type { EngineContext } from "./context.ts";
 import { startTocReader, tablesWithoutData } from "./dump-toc.ts";
@@ -140,7 +140,7 @@ async function dumpInSnapshot(
   const dumpSucceeded = endGuard(async () => {
     const exit = await dump.done;
     if (exit.aborted) throw new Cancelled("pg_dump was stopped");
-    if (exit.code !== 0) throw new DumpFailed(`pg_dump failed (${exit.code ?? exit.signal}): ${lastLines(exit.stderr)}`);
+    if (exit.code !== 0) throw new DumpFailed(`pg_dump failed (${exit.code ?? exit.signal}): ${lastLines(exit.stderr, 5) || "no output"}`);
   });
   // The table of contents is read from the plaintext; the checksum covers the stored bytes.
   const stages = [dumpSucceeded, new Tee(toc.input), ...(ctx.keyring.activeId ? [encryptStream(ctx.keyring.activeId, ctx.keyring.key(ctx.keyring.activeId))] : []), digest];
@@ -177,6 +177,3 @@ async function dumpInSnapshot(
   };
 }
 
-function lastLines(text: string, count = 5): string {
-  return text.trim().split("\n").slice(-count).join("; ") || "no output";
-}

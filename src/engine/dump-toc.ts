@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import { startProcess } from "../support/run-process.ts";
+import { lastLines, startProcess } from "../support/run-process.ts";
 import type { ClientTool } from "../postgres/client-tools.ts";
 
 export interface TocEntry {
@@ -48,7 +48,7 @@ export function startTocReader(pgRestore: ClientTool, signal?: AbortSignal): { i
   });
   const result = proc.done.then((exit): TocResult => {
     if (exit.code === 0) return { ok: true, entries: parseTocListing(listing) };
-    const detail = exit.stderr.trim().split("\n").slice(-3).join("; ") || `exit ${exit.code ?? exit.signal}`;
+    const detail = lastLines(exit.stderr, 3) || `exit ${exit.code ?? exit.signal}`;
     return { ok: false, reason: `table of contents unreadable: ${detail}` };
   });
   return { input: proc.stdin, result };

@@ -7,7 +7,7 @@ import { withClient } from "../postgres/client.ts";
 import { clientFor, type ClientTool } from "../postgres/client-tools.ts";
 import { describeTarget, libpqEnv, withDatabase, type ConnectionTarget } from "../postgres/connection.ts";
 import { redact } from "../support/redact.ts";
-import { startProcess } from "../support/run-process.ts";
+import { lastLines, startProcess } from "../support/run-process.ts";
 import type { EngineContext } from "./context.ts";
 import { runBackup } from "./backup.ts";
 import { listBaseTables } from "./manifest-capture.ts";
@@ -138,7 +138,7 @@ async function restoreInOneTransaction(
   const [converted, applied] = await Promise.all([toSql.done, apply.done]);
   await feeding;
   input.destroy();
-  const tail = (text: string) => redact(text.trim().split("\n").slice(-5).join("; "), secrets);
+  const tail = (text: string) => redact(lastLines(text, 5), secrets);
   // psql stopping first also breaks pg_restore's output, so its error is the one to report.
   if (applied.code !== 0) throw new RestoreFailed(`the restore failed and was rolled back; the target was left as it was: ${tail(applied.stderr)}`);
   if (converted.code !== 0) throw new RestoreFailed(`pg_restore could not read the archive and nothing was committed: ${tail(converted.stderr)}`);

@@ -5,7 +5,7 @@ import { withClient } from "../postgres/client.ts";
 import { describeTarget, libpqEnv, type ConnectionTarget } from "../postgres/connection.ts";
 import { withScratchDatabase } from "../postgres/scratch-database.ts";
 import { PIN_SESSION_SQL } from "../postgres/session-settings.ts";
-import { startProcess } from "../support/run-process.ts";
+import { lastLines, startProcess } from "../support/run-process.ts";
 import type { Storage } from "../storage/storage.ts";
 import { compareWithManifest, type RestoredState } from "./compare-manifest.ts";
 import { captureInventory, fingerprintTables, listBaseTables } from "./manifest-capture.ts";
@@ -82,7 +82,7 @@ export async function verifyFullRestore(
 
     if (exit.status === "rejected") throw exit.reason;
     if (exit.value.code !== 0) {
-      const detail = exit.value.stderr.trim().split("\n").slice(-5).join("; ");
+      const detail = lastLines(exit.value.stderr, 5);
       const artifact = read.status === "fulfilled" ? judgeArtifact(backup, read.value.digest, read.value.toc, read.value.decryption).problems : [];
       return { passed: false, message: [...artifact, `pg_restore failed: ${detail || `exit ${exit.value.code}`}`].join("; "), evidence };
     }

@@ -5,7 +5,7 @@ import { failBackup, getBackup, markVerified } from "../catalog/backups.ts";
 import type { Queryable } from "../catalog/catalog.ts";
 import { claimVerification, finishVerification, startVerification } from "../catalog/verifications.ts";
 import { clientFor } from "../postgres/client-tools.ts";
-import { sameDatabase, type ConnectionTarget } from "../postgres/connection.ts";
+import { identityTarget, sameDatabase, type ConnectionTarget } from "../postgres/connection.ts";
 import { redact, redactError } from "../support/redact.ts";
 import type { EngineContext } from "./context.ts";
 import { verifyFullRestore } from "./verify-full-restore.ts";
@@ -38,8 +38,7 @@ export function asCompleted(backup: Backup): CompletedBackup {
 
 /** Refuses a scratch server that is the source's or the catalog's database. */
 async function assertScratchSafe(ctx: EngineContext, backup: Backup, scratch: ConnectionTarget): Promise<void> {
-  const source = { ...backup.source, password: undefined, params: {} };
-  if (await sameDatabase(scratch, source)) throw new ScratchUnsafe(`the scratch server resolves to the backup's source database ${backup.source.host}:${backup.source.port}/${backup.source.database}; refusing to restore there`);
+  if (await sameDatabase(scratch, identityTarget(backup.source))) throw new ScratchUnsafe(`the scratch server resolves to the backup's source database ${backup.source.host}:${backup.source.port}/${backup.source.database}; refusing to restore there`);
   if (await sameDatabase(scratch, ctx.catalog.target)) throw new ScratchUnsafe("the scratch server resolves to pgproof's catalog database; refusing to restore there");
 }
 

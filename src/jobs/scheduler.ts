@@ -2,6 +2,7 @@ import { Cron } from "croner";
 import { listSources, type Source } from "../catalog/sources.ts";
 import { createBackupRecord } from "../engine/backup.ts";
 import { withClient } from "../postgres/client.ts";
+import { identityTarget } from "../postgres/connection.ts";
 import type { WorkerDeps } from "./handlers.ts";
 import { healthReport } from "./health-report.ts";
 import { applyRetention, sweepOrphanArtifacts } from "./retention.ts";
@@ -49,8 +50,7 @@ export async function claimDueWindows(deps: WorkerDeps, now = new Date()): Promi
         [source.id, windowStart, deps.workerId],
       );
       if (!rowCount) return undefined;
-      const identity = { host: source.host, port: source.port, database: source.database, user: source.user, password: undefined, params: {} };
-      const backup = await createBackupRecord(tx, identity, { sourceId: source.id, trigger: "schedule" });
+      const backup = await createBackupRecord(tx, identityTarget(source), { sourceId: source.id, trigger: "schedule" });
       await tx.query("UPDATE scheduled_runs SET backup_id = $3 WHERE source_id = $1 AND window_start = $2", [source.id, windowStart, backup.id]);
       await deps.queue.enqueue("backup", { backupId: backup.id, sourceId: source.id, verifyLevel: source.verifyLevel }, tx);
       return backup.id;

@@ -44,6 +44,11 @@ export function withDatabase(target: ConnectionTarget, database: string): Connec
   return { ...target, database };
 }
 
+/** A target from an identity kept without its password: for comparing and describing, not connecting. */
+export function identityTarget(identity: SourceIdentity): ConnectionTarget {
+  return { host: identity.host, port: identity.port, database: identity.database, user: identity.user, password: undefined, params: {} };
+}
+
 export function identityOf(target: ConnectionTarget): SourceIdentity {
   return { host: target.host, port: target.port, database: target.database, user: target.user };
 }

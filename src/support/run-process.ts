@@ -83,6 +83,11 @@ export function startProcess(command: string, args: readonly string[], options: 
   return { child, stdout: child.stdout as Readable, stdin: child.stdin as Writable, done };
 }
 
+/** The last `count` lines of a tool's output, joined for a one-line message ("" when it said nothing). */
+export function lastLines(text: string, count: number): string {
+  return text.trim().split("\n").slice(-count).join("; ");
+}
+
 /** Runs a process to completion and collects its stdout as text. */
 export async function runProcess(
   command: string,

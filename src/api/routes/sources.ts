@@ -6,7 +6,7 @@ import { countBackupsOfSource, deleteBackupRow, listBackupsPage } from "../../ca
 import { getSettings } from "../../catalog/settings.ts";
 import { deleteSource, getSource, insertSource, listSources, updateSource } from "../../catalog/sources.ts";
 import { createBackupRecord } from "../../engine/backup.ts";
-import { parseConnectionUrl } from "../../postgres/connection.ts";
+import { identityTarget, parseConnectionUrl } from "../../postgres/connection.ts";
 import { withClient } from "../../postgres/client.ts";
 import { listBaseTables, serverFacts } from "../../engine/manifest-capture.ts";
 import { toError } from "../../domain/errors.ts";
@@ -182,9 +182,8 @@ export function registerSourceRoutes(app: ApiApp, deps: ApiDeps): void {
       const source = await getSource(db, id);
       const requested = c.req.valid("json")?.verifyLevel;
       const verifyLevel = requested === undefined ? source.verifyLevel : requested;
-      const identity = { host: source.host, port: source.port, database: source.database, user: source.user, password: undefined, params: {} };
       const backup = await deps.ctx.catalog.transaction(async (tx) => {
-        const created = await createBackupRecord(tx, identity, { sourceId: id, trigger: "manual" });
+        const created = await createBackupRecord(tx, identityTarget(source), { sourceId: id, trigger: "manual" });
         await deps.queue.enqueue("backup", { backupId: created.id, sourceId: id, ...(verifyLevel ? { verifyLevel } : {}) }, tx);
         return created;
       });

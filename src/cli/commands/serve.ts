@@ -1,6 +1,6 @@
 import { startService } from "../../app/service.ts";
 import { InvalidInput } from "../../domain/errors.ts";
-import type { CommandEnv } from "../command-runner.ts";
+import { untilInterrupted, type CommandEnv } from "../command-runner.ts";
 
 function parsePort(raw: string): number {
   const port = Number(raw);
@@ -16,10 +16,7 @@ export async function serveCommand(env: CommandEnv, options: { host: string; por
   else say("pgproof worker started; taking jobs from the shared queue");
   if (service.newAdminToken) say(`admin token (shown once; also saved in ${service.adminTokenFile}): ${service.newAdminToken}`);
   else if (service.url && !env.config.adminToken) say(`admin token: see ${service.adminTokenFile}, or make one with: pgproof token create --role admin`);
-  await new Promise<void>((resolve) => {
-    if (env.signal.aborted) resolve();
-    env.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await untilInterrupted(env.signal);
   say("stopping: waiting for running jobs");
   return 0;
 }

@@ -8,7 +8,7 @@ import { ClusterFailure, InvalidInput } from "../../domain/errors.ts";
 import { runBackup } from "../../engine/backup.ts";
 import { runVerification } from "../../engine/verify.ts";
 import { describeTarget, parseConnectionUrl, toConnectionString } from "../../postgres/connection.ts";
-import type { CommandEnv } from "../command-runner.ts";
+import { untilInterrupted, type CommandEnv } from "../command-runner.ts";
 import { formatBytes } from "../progress.ts";
 
 export const DEMO_DATABASE = "pgproof_demo";
@@ -69,10 +69,7 @@ export async function startCommand(env: CommandEnv, options: { host: string; por
   if (service.newAdminToken) say(`admin token (shown once, also saved in ${service.adminTokenFile}):\n  ${service.newAdminToken}`);
   else say(`admin token: in ${service.adminTokenFile}`);
   say("Ctrl-C stops pgproof and its embedded PostgreSQL.");
-  await new Promise<void>((resolve) => {
-    if (env.signal.aborted) resolve();
-    env.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await untilInterrupted(env.signal);
   say("stopping…");
   return 0;
 }
